@@ -1,0 +1,1 @@
+"""Answers questions about the trial entries: safety gate, retrieval, grounded writer, citations."""

@@ -1,0 +1,133 @@
+"""Everything the assistant reads from the store, loaded once and refreshed when ingest changes it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from llama_index.core.schema import TextNode
+
+from ingest.entries import Entry
+from ingest.store import Store
+
+from .citations import split_sentences
+from .text import STOPWORDS, tokens
+
+logger = logging.getLogger(__name__)
+
+# Words that say what is asked, not which trial: they must not pick a trial on their own.
+GENERIC = frozenset(
+    """study studies trial trials clinical research anifrolumab drug medicine treatment people person
+    adults adult patients patient participants phase week weeks main result results response score
+    change disease activity improvement using used use group groups safety measured measure outcome
+    outcomes endpoint primary standard care added plus versus compared alone active moderate severe
+    small pilot large include includes including type form forms signs with number disease diseases
+    condition conditions illness illnesses kind sort two visits least confirmed based""".split()
+)
+
+
+# Phrases that sound like a condition but say how or where, e.g. a shot "under the skin".
+NON_ENTITY = re.compile(r"\b(under|into|in|on|through) the skin\b|\bskin (shots?|injections?)\b")
+SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?|adults?|subjects?|volunteers?)\b")
+
+
+def normalize_trial_id(text: str) -> str | None:
+    """'nct 05138133' -> 'NCT05138133'; '2023 504022 19 01' -> '2023-504022-19-01'."""
+    compact = re.sub(r"[\s_-]", "", text).upper()
+    if re.fullmatch(r"NCT\d{8}", compact):
+        return compact
+    if re.fullmatch(r"\d{14}", compact):
+        return f"{compact[:4]}-{compact[4:10]}-{compact[10:12]}-{compact[12:]}"
+    return None
+
+
+ID_PATTERN = re.compile(r"\bNCT[\s_-]*\d{8}\b|\b\d{4}[\s_-]*\d{6}[\s_-]*\d{2}[\s_-]*\d{2}\b", re.I)
+
+
+def find_trial_ids(text: str) -> list[str]:
+    found = [normalize_trial_id(m.group(0)) for m in ID_PATTERN.finditer(text)]
+    return list(dict.fromkeys(i for i in found if i))
+
+
+@dataclass
+class TrialDoc:
+    entry: Entry
+    chunks: dict[str, TextNode] = field(default_factory=dict)  # section -> node
+    entity_terms: set[str] = field(default_factory=set)
+
+    def sentences(self, section: str) -> list[str]:
+        node = self.chunks.get(section)
+        return split_sentences(node.get_content()) if node else []
+
+
+class Catalog:
+    """Entries, chunks and the linker's vocabulary, built from what the store holds."""
+
+    def __init__(self, nodes: list[TextNode], corpus_hash: str | None):
+        self.corpus_hash = corpus_hash
+        self.nodes = sorted(nodes, key=lambda n: (n.metadata["trial_id"], n.metadata.get("position", 0)))
+        self.by_id: dict[str, TextNode] = {n.id_: n for n in self.nodes}
+        self.trials: dict[str, TrialDoc] = {}
+        grouped: dict[str, list[TextNode]] = defaultdict(list)
+        for node in self.nodes:
+            grouped[node.metadata["trial_id"]].append(node)
+        for trial_id, trial_nodes in grouped.items():
+            facts = next((n for n in trial_nodes if n.metadata.get("kind") == "facts"), None)
+            if facts is None:
+                logger.warning("trial %s has no key-facts chunk; skipped", trial_id)
+                continue
+            entry = Entry.model_validate_json(facts.metadata["entry_json"])
+            doc = TrialDoc(entry=entry, chunks={n.metadata["section"]: n for n in trial_nodes})
+            doc.entity_terms = self._entity_terms(entry)
+            self.trials[trial_id] = doc
+        self.order = sorted(self.trials, key=lambda t: (self.trials[t].entry.reference or 10**6, t))
+        frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms)
+        total = max(len(self.trials), 1)
+        self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
+        self.vocabulary = frozenset(t for n in self.nodes for t in tokens(n.get_content()) if t.isalpha())
+
+    @staticmethod
+    def _entity_terms(entry: Entry) -> set[str]:
+        text = " ".join([entry.title, entry.short_name, *entry.conditions, entry.population, entry.ages or ""])
+        if entry.includes_children:
+            text += " children adolescents pediatric"
+        terms = {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 1}
+        # From the endpoint only its named scores (CLASI-70, TIS): its other words say nothing of the trial.
+        terms |= {t.lower() for t in re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", entry.primary_endpoint or "")}
+        if entry.enrollment is not None:
+            terms.add(f"n{entry.enrollment}")
+        return terms
+
+    @classmethod
+    def from_store(cls, store: Store) -> Catalog:
+        collection = store.collection()
+        state = store.state(collection)
+        return cls(store.all_nodes(collection), state["corpus_hash"])
+
+    def entry(self, trial_id: str) -> Entry:
+        return self.trials[trial_id].entry
+
+    def link(self, text: str, expansions: list[str], ratio: float = 0.85) -> tuple[list[str], dict[str, float]]:
+        """Trials whose names, conditions or population the question mentions, best first.
+
+        ``text`` is the folded question, ``expansions`` the entry words its lay terms stand for.
+        A word the patient wrote counts fully; a table row counts once (its best word), at 0.8,
+        so "kids" cannot outweigh "kidney lupus" written out. Returns the trials scoring within
+        ``ratio`` of the best (ties mean the question is ambiguous) and every trial's score.
+        """
+        text = NON_ENTITY.sub(" ", text)
+        words = set(tokens(text)) | {f"n{m.group(1)}" for m in SIZE_MENTION.finditer(text)}
+        rows = [set(tokens(row)) - words for row in expansions]
+        scores = {}
+        for trial_id, doc in self.trials.items():
+            score = sum(self.idf[t] for t in doc.entity_terms & words)
+            score += sum(0.8 * max((self.idf[t] for t in doc.entity_terms & row), default=0.0) for row in rows)
+            scores[trial_id] = score
+        best = max(scores.values(), default=0.0)
+        if best <= 0:
+            return [], scores
+        chosen = [t for t in self.order if scores[t] >= ratio * best]
+        return sorted(chosen, key=lambda t: -scores[t]), scores

@@ -1,0 +1,296 @@
+"""The assistant: safety gate -> what is asked -> which trials -> grounded, cited answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ingest.embedding import load_embed_model
+from ingest.settings import Settings
+from ingest.store import Store
+
+from . import phrases
+from .catalog import GENERIC, Catalog, find_trial_ids
+from .citations import render, split_sentences
+from .corpus import corpus_claims
+from .intent import Intent, read_intent
+from .retrieval import Hit, HybridRetriever, ranked_trials
+from .safety import is_advice, is_emergency, is_injection
+from .synonyms import expand, expand_parts
+from .text import clean, content_tokens
+from .types import Answer, Claim
+from .writer import trial_claims
+
+logger = logging.getLogger(__name__)
+
+# When a question also asks what the entries don't cover (cost, results, dosing), only these asks are
+# clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
+STRONG_WITH_NO_INFO = {"size", "phase"}
+PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
+CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
+MAX_TRIALS_IN_ANSWER = 6
+
+
+@dataclass
+class Plan:
+    behavior: str | None = None
+    kind: str = "none"  # corpus | trial | none
+    focus: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    intent: Intent = field(default_factory=Intent)
+    unknown_ids: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    advice: bool = False
+    by_retrieval: bool = False
+    expanded: str = ""
+
+
+def user_turns(history: Iterable) -> list[str]:
+    """Earlier user questions from plain strings or chat messages (Gradio sends parts lists)."""
+    turns = []
+    for item in history or []:
+        if isinstance(item, str):
+            turns.append(item)
+        elif isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, list):
+                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            if isinstance(content, str):
+                turns.append(content)
+    return turns
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: Store | None = None):
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.embed_model = load_embed_model(settings.embed_batch_size)
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._retriever: HybridRetriever | None = None
+        self._checked = 0.0
+        self.refresh(force=True)
+
+    # -- store ------------------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Reload entries and the BM25 index when an ingest has changed the store."""
+        if not force and time.monotonic() - self._checked < 2.0:
+            return
+        with self._lock:
+            collection = self.store.collection()
+            state = self.store.state(collection)
+            self._checked = time.monotonic()
+            if not force and self._catalog and self._catalog.corpus_hash == state["corpus_hash"]:
+                return
+            catalog = Catalog(self.store.all_nodes(collection), state["corpus_hash"])
+            retriever = HybridRetriever(
+                catalog, self.store.vector_store(collection), self.embed_model,
+                self.settings.top_k, self.settings.rrf_k,
+            )
+            self._catalog, self._retriever = catalog, retriever
+            logger.info("catalog loaded: %d trials, corpus %s", len(catalog.trials), catalog.corpus_hash)
+
+    @property
+    def catalog(self) -> Catalog:
+        assert self._catalog is not None
+        return self._catalog
+
+    def config(self) -> dict:
+        from ingest.embedding import MODEL_ID
+
+        return {
+            "writer": "grounded",
+            "embed_model": MODEL_ID,
+            "retrieval": {"mode": "hybrid dense+bm25 rrf", "top_k": self.settings.top_k,
+                          "rrf_k": self.settings.rrf_k, "min_dense_score": self.settings.min_dense_score},
+            "corpus_hash": self.catalog.corpus_hash,
+            "trials": len(self.catalog.trials),
+        }
+
+    # -- planning ---------------------------------------------------------------------------------
+    def plan(self, question: str, previous: Plan | None = None) -> Plan:
+        catalog = self.catalog
+        if is_emergency(question):
+            return Plan(behavior="emergency")
+        if is_injection(question):
+            return Plan(behavior="out_of_scope")
+        expanded = expand(question, catalog.vocabulary)
+        intent = read_intent(expanded)
+        plan = Plan(intent=intent, attributes=list(intent.attributes), advice=is_advice(question),
+                    expanded=expanded)
+        ids = find_trial_ids(question)
+        known = [i for i in ids if i in catalog.trials]
+        plan.unknown_ids = [i for i in ids if i not in catalog.trials]
+        folded, rows = expand_parts(question, catalog.vocabulary)
+        linked, _ = catalog.link(folded, rows)
+        plan.hits = self._retriever.retrieve(question, expanded) if self._retriever else []
+
+        if known:
+            plan.kind, plan.focus = "trial", known
+        elif plan.unknown_ids:
+            plan.kind = "none"
+        elif intent.corpus_kind and (not linked or PLURAL.search(expanded)):
+            plan.kind, plan.focus = "corpus", linked
+        elif linked:
+            plan.kind, plan.focus = "trial", linked
+        elif previous and previous.focus and (intent.follow_up or intent.attributes or len(expanded.split()) <= 6):
+            plan.kind, plan.focus = "trial", list(previous.focus)
+        else:
+            best = plan.hits[0] if plan.hits else None
+            if best and (best.dense or 0) >= self.settings.min_dense_score and intent.on_topic:
+                plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
+        if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
+            CARRY_OVER.search(folded) or not self._own_words(folded, plan.focus)
+        ):
+            plan.attributes = list(previous.attributes)
+        return plan
+
+    def _own_words(self, folded: str, focus: list[str]) -> set[str]:
+        """Words that ask something beyond naming the trial ("and the vitiligo one?" has none)."""
+        named = set()
+        for trial_id in focus:
+            named |= self.catalog.trials[trial_id].entity_terms
+        return {w for w in content_tokens(folded) if w not in named and w not in GENERIC and not w.isdigit()}
+
+    # -- answering --------------------------------------------------------------------------------
+    def answer(self, question: str, history: Iterable = ()) -> Answer:
+        self.refresh()
+        raw = clean(question)
+        notes = []
+        if len(raw) > self.settings.max_question_chars:
+            raw = raw[: self.settings.max_question_chars]
+            notes.append(phrases.TOO_LONG.format(limit=self.settings.max_question_chars))
+        if not raw:
+            return Answer(question=question, text=phrases.EMPTY_QUESTION, behavior="out_of_scope")
+        previous = None
+        for turn in user_turns(history)[-6:]:
+            turn = clean(turn)[: self.settings.max_question_chars]
+            if turn:
+                candidate = self.plan(turn, previous)
+                if candidate.behavior is None and candidate.focus:
+                    previous = candidate
+                elif candidate.behavior is None and previous is not None:
+                    previous = candidate if candidate.kind == "corpus" else previous
+        plan = self.plan(raw, previous)
+        answer = self._write(raw, plan)
+        answer.question = question
+        answer.notes = notes + answer.notes
+        if notes:
+            answer.text = " ".join(notes) + " " + answer.text
+        return answer
+
+    def _write(self, question: str, plan: Plan) -> Answer:
+        catalog = self.catalog
+        retrieved = list(dict.fromkeys(plan.focus + ranked_trials(plan.hits)))
+        passages = [
+            {"chunk_id": h.chunk_id, "trial_id": h.trial_id, "score": round(h.score, 5),
+             "dense": None if h.dense is None else round(h.dense, 4),
+             "bm25": None if h.bm25 is None else round(h.bm25, 4)}
+            for h in plan.hits
+        ]
+
+        def done(behavior: str, claims: list[Claim]) -> Answer:
+            text, citations, checks = render(claims, catalog.by_id)
+            return Answer(question, text, behavior, citations, retrieved if behavior not in
+                          ("emergency", "out_of_scope") else [], passages, plan.focus, checks)
+
+        if plan.behavior == "emergency":
+            return Answer(question, phrases.EMERGENCY, "emergency")
+        if plan.behavior == "out_of_scope":
+            return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
+
+        if plan.advice:
+            claims = [Claim(phrases.ADVICE)]
+            if plan.focus and plan.kind == "trial" and len(plan.focus) <= 2:
+                context = []
+                for trial_id in plan.focus:
+                    attrs = [a for a in plan.attributes if a in ("size", "phase", "endpoint", "design")]
+                    context += trial_claims(catalog.trials[trial_id], ["population", *attrs], plan.expanded,
+                                            compact=len(plan.focus) > 1)
+                if context:
+                    claims += [Claim(phrases.ADVICE_CONTEXT), *context]
+            return done("advice", claims)
+
+        if plan.kind == "corpus":
+            claims, focus = corpus_claims(catalog, plan.intent.corpus_kind, plan.focus or None,
+                                          plan.intent.phase, plan.intent.week)
+            plan.focus = focus
+            return done("answer", claims)
+
+        if plan.unknown_ids and not plan.focus:
+            text = " ".join(phrases.UNKNOWN_ID.format(trial_id=i) for i in plan.unknown_ids)
+            return done("no_info", [Claim(text)])
+
+        no_info_topics = plan.intent.no_info
+        if plan.kind == "trial" and plan.focus:
+            strong = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO]
+            if no_info_topics and not strong:
+                return done("no_info", self._no_info_claims(no_info_topics, plan))
+            claims = self._trial_claims(plan)
+            cited = [c for c in claims if c.sources]
+            if not cited:
+                return done("no_info", [*claims, Claim(phrases.NO_INFO_WHO_KNOWS)])
+            if no_info_topics:
+                plan.attributes = strong
+                claims = self._trial_claims(plan)
+                claims += self._no_info_claims(no_info_topics, plan, with_context=False)
+            return done("answer", claims)
+
+        if no_info_topics and plan.intent.on_topic:
+            return done("no_info", self._no_info_claims(no_info_topics, plan, with_context=False))
+        if plan.intent.on_topic:
+            return done("no_info", [Claim(phrases.NO_MATCH), Claim(phrases.NO_INFO_WHO_KNOWS)])
+        return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
+
+    def _trial_claims(self, plan: Plan) -> list[Claim]:
+        catalog = self.catalog
+        focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
+        if len(focus) == 1:
+            doc = catalog.trials[focus[0]]
+            if plan.by_retrieval and not plan.attributes:
+                return self._best_sentences(doc, plan) or trial_claims(doc, [], plan.expanded)
+            return trial_claims(doc, plan.attributes, plan.expanded)
+        claims = [Claim(phrases.AMBIGUOUS_LEAD)]
+        attributes = plan.attributes or ["size"]
+        for trial_id in focus:
+            claims += trial_claims(catalog.trials[trial_id], attributes, plan.expanded, compact=True)
+        return claims
+
+    def _best_sentences(self, doc, plan: Plan) -> list[Claim]:
+        """For questions matched by meaning only: the entry sentences sharing most words with it."""
+        words = set(content_tokens(plan.expanded))
+        scored = []
+        for hit in plan.hits:
+            if hit.trial_id != doc.entry.id:
+                continue
+            node = self.catalog.by_id[hit.chunk_id]
+            if node.metadata.get("kind") == "facts":
+                continue
+            for i, sentence in enumerate(split_sentences(node.get_content())):
+                overlap = len(words & set(content_tokens(sentence)))
+                if overlap:
+                    scored.append((overlap, node.metadata["section"], i))
+        scored.sort(key=lambda s: -s[0])
+        picks = [(section, i) for _, section, i in scored[:2]]
+        if not picks:
+            return []
+        positions = sorted(set(picks), key=lambda p: (list(doc.chunks).index(p[0]), p[1]))
+        from .writer import _label, _with_definitions
+
+        claims = []
+        for n, (section, i) in enumerate(_with_definitions(doc, positions)):
+            sentence = doc.sentences(section)[i]
+            claims.append(Claim(sentence if n else _label(doc, sentence), [doc.chunks[section].id_], sentence))
+        return claims
+
+    def _no_info_claims(self, topics: list[str], plan: Plan, with_context: bool = True) -> list[Claim]:
+        what = " or ".join(phrases.NO_INFO_TOPICS[t] for t in topics)
+        claims = [Claim(f"The trial entries don't say {what}."), Claim(phrases.NO_INFO_WHO_KNOWS)]
+        if with_context and plan.kind == "trial" and len(plan.focus) == 1:
+            doc = self.catalog.trials[plan.focus[0]]
+            claims += trial_claims(doc, ["condition"], plan.expanded, compact=True)
+        return claims

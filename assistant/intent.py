@@ -1,0 +1,127 @@
+"""What a question asks: which facts of a trial, a question about the whole set, or a topic the
+entries don't cover. Works on the expanded question (folded, spelling fixed, lay terms added)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ATTRIBUTES: dict[str, str] = {
+    "size": r"how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
+            r"number of (people|patients|participants)|enrol|enroll|sample size|\bsize\b|participants|"
+            r"\bpeople (are )?(in|taking part)",
+    "phase": r"\bphase\b|what stage",
+    "population": r"\bwho\b|for whom|eligib|\bages?\b|how old|\bold\b|young|children|adults?\b|criteria|"
+                  r"qualify|take part|\bjoin|participat|inclusion|requirements?|\bfor (adults|children)|"
+                  r"(decide|determine|confirm|know) (if|whether|that)|diagnos|classif|really ha(s|ve)|"
+                  r"need to (have|be)|\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
+                  r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes)\b|"
+                  r"involvement|\bsubsets?\b|\btypes? of (people|patients)",
+    "endpoint": r"measur|endpoint|outcome|\bgoals?\b|\baims?\b|purpose|looking (at|for)|main (result|thing)|"
+                r"primary (endpoint|outcome|goal|result|aim|measure)|(test|check)(ing)? (for|whether)|\bscore|"
+                r"clasi|bicla|\btis\b|vasi|cress|criss|renal response|what .{0,40}(testing|studying|trying)|"
+                r"success|\bpoint of\b|counts? as|find out|trying to (learn|show|find|see)|judge|"
+                r"what (are|is) (they|it|the study) (checking|tracking|looking)|\btrack",
+    "design": r"placebo|compar|control|open[- ]label|blind|design|standard of care|phototherapy|"
+              r"how does (the|this|it|that) (study|trial)? ?work|randomi|proof[- ]of[- ]concept|pilot|"
+              r"\bgroups?\b|\barms?\b|what do (they|people|participants|patients) get|receive|"
+              r"(kind|type|sort) of (study|trial)|add-on|standard of care|light",
+    "route": r"subcutaneous|inject|pill|tablet|infusion|\biv\b|\bdrip\b|how (is|are|do|does) .{0,25}"
+             r"(given|taken|take|administered|delivered)|\boral\b|by mouth",
+    "status": r"finish|complete|\bdone\b|\bover\b|recruit|still (going|open|running|on|happening)|ongoing|"
+              r"status|open to|\bclosed\b|\bended\b|accepting|enrolling now|currently",
+    "timing": r"how long|\bwhen\b|\bweeks?\b|duration|\blast\b|months|years long|timeline|follow[- ]?up period",
+    "condition": r"what (disease|condition|illness)|which (disease|condition|illness)|"
+                 r"what is (it|this|that|the (study|trial)) (for|about)|about what|"
+                 r"(what|which) (kind|type|sort|form)s? of (?!(study|trial))",
+}
+_ATTRIBUTE_RE = {name: re.compile(p) for name, p in ATTRIBUTES.items()}
+
+NO_INFO_PATTERNS: dict[str, str] = {
+    "cost": r"\bcost|\bpay\b|paid|payment|price|money|insurance|compensat|reimburs|\bfree\b|expens|\bfee",
+    "location": r"\bwhere\b|location|\bsites?\b|hospital|clinic|city|country|near me|nearby|\bstates?\b|travel",
+    "results": r"results?\b(?! (is|are|of) (measured|counted))|did (it|the \w+( \w+)?) work|does (it|anifrolumab) work|"
+               r"effective|efficacy (results|data)|success rate|findings|outcome of the|what did .{0,30}find|"
+               r"how well|proven|approved|approval|fda",
+    "side_effects": r"side[- ]?effects?|adverse (reactions?)|risks?\b|dangerous|harmful|toxic|hair loss|"
+                    r"infections?|shingles|cancer",
+    "mechanism": r"how does (it|anifrolumab|the (drug|medicine))( \w+)? work|mechanism|interferon|what does "
+                 r"anifrolumab do|how .{0,20}works? in the body|what kind of (drug|medicine)|what is anifrolumab",
+    "dosing": r"how often|how frequent|every (day|week|month|other)|how many (doses|injections|shots)|"
+              r"\bdose\b|dosage|\bmg\b|milligram|how much (drug|medicine)",
+    "contact": r"contact|phone|email|sign (me )?up|how (do|can) (i|we) (join|enrol+|apply|register|get in)|"
+               r"who (do|should) i (call|ask|talk)|website|apply",
+    "dates": r"start date|end date|when (will|does|did) .{0,30}(start|end|finish|begin|results)|"
+             r"what year|which year",
+    "other_drugs": r"benlysta|belimumab|hydroxychloroquine|plaquenil|rituximab|prednison|steroids?|"
+                   r"methotrexate|mycophenolate|cellcept|voclosporin|lupkynis|other (drugs|medicines|treatments)",
+}
+_NO_INFO_RE = {name: re.compile(p) for name, p in NO_INFO_PATTERNS.items()}
+
+_TRIALS = r"(trials|studies|research studies|clinical trials)"
+CORPUS_KINDS: dict[str, str] = {
+    "largest": r"\b(biggest|largest|most (people|participants|patients|volunteers))\b|(most|highest) enrol",
+    "smallest": r"\b(smallest|fewest|least (people|participants|patients))\b|lowest enrol",
+    "count": rf"how many {_TRIALS}|how many (different |separate )?(trials|studies)|number of {_TRIALS}|"
+             r"how many (are there|in total)\b",
+    "children": rf"(which|what|any|are there|list)\b.{{0,40}}{_TRIALS}?.{{0,30}}\b(children|pediatric)|"
+                rf"\b(children|pediatric)\b.{{0,30}}(which|any) {_TRIALS}",
+    "placebo": rf"(which|what|any|list|how many)\b.{{0,40}}placebo|placebo[- ]controlled {_TRIALS}",
+    "completed": rf"(which|what|any|how many)\b.{{0,30}}{_TRIALS}.{{0,30}}(completed|finished|done|over)",
+    "injection": rf"(which|what|any|how many)\b.{{0,40}}{_TRIALS}.{{0,40}}subcutaneous",
+    "open_label": r"(which|what|any|how many)\b.{0,40}open[- ]label",
+    "add_on": r"(which|what|any|how many)\b.{0,40}(standard of care|add[- ]on)",
+    "adults_only": rf"(which|what|how many)\b.{{0,40}}{_TRIALS}.{{0,30}}(only )?adults( only)?\b",
+    "conditions": r"(what|which) (conditions?|diseases?|illness(es)?|autoimmune diseases?)|"
+                  r"(conditions|diseases|illnesses) (are|is) (being )?(studied|covered|tested|included)|"
+                  r"what (is|are) (anifrolumab|it|the drug) (being )?(studied|tested|trialed) (for|in)",
+    "phase": rf"(which|what|list|how many|any)\b.{{0,40}}(phase (2|3|4|ii|iii|iv|two|three|four))|"
+             rf"phase (2|3|4|ii|iii|iv|two|three|four) {_TRIALS}",
+    "list": rf"(list|name|show|what are|which are|give me)( me)?( all)? (the )?{_TRIALS}|"
+            rf"what {_TRIALS} (are there|exist|do you (have|know))|all (the )?{_TRIALS}|"
+            rf"(which|what) {_TRIALS} (are|is) (there|available|included|in)",
+    "week": r"(which|what)\b.{0,40}week (\d+)",
+}
+_CORPUS_RE = {name: re.compile(p) for name, p in CORPUS_KINDS.items()}
+
+FOLLOW_UP = re.compile(
+    r"^(and|also|what about|how about|and what about|same for|what of|ok and|then)\b|"
+    r"\b(it|its|this one|that one|that study|this study|that trial|this trial|the study|the trial|"
+    r"they|them|those|these|the same)\b"
+)
+ON_TOPIC = re.compile(
+    r"trial|study|studies|research|anifrolumab|saphnelo|lupus|placebo|phase|enrol|participant|"
+    r"clasi|bicla|\btis\b|vasi|cress|criss|renal|phototherapy|"
+    r"drug|medicine|medication|treatment|dose|injection|nct|endpoint|volunteer|patients|disease|"
+    r"syndrome|sclerosis|vitiligo|myositis|nephritis|sjogren|antiphospholipid|condition"
+)
+PHASE_WORDS = {"2": "Phase 2", "ii": "Phase 2", "two": "Phase 2", "3": "Phase 3", "iii": "Phase 3",
+               "three": "Phase 3", "4": "Phase 4", "iv": "Phase 4", "four": "Phase 4"}
+
+
+@dataclass
+class Intent:
+    attributes: list[str] = field(default_factory=list)
+    no_info: list[str] = field(default_factory=list)
+    corpus_kind: str | None = None
+    phase: str | None = None
+    week: str | None = None
+    follow_up: bool = False
+    on_topic: bool = False
+
+
+def read_intent(expanded: str) -> Intent:
+    intent = Intent()
+    intent.attributes = [name for name, rx in _ATTRIBUTE_RE.items() if rx.search(expanded)]
+    intent.no_info = [name for name, rx in _NO_INFO_RE.items() if rx.search(expanded)]
+    for name, rx in _CORPUS_RE.items():
+        if rx.search(expanded):
+            intent.corpus_kind = name
+            break
+    phase = re.search(r"phase (2|3|4|ii|iii|iv|two|three|four)\b", expanded)
+    intent.phase = PHASE_WORDS[phase.group(1)] if phase else None
+    week = re.search(r"week (\d+)", expanded)
+    intent.week = week.group(1) if week else None
+    intent.follow_up = bool(FOLLOW_UP.search(expanded.split("?")[0]))
+    intent.on_topic = bool(ON_TOPIC.search(expanded))
+    return intent

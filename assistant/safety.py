@@ -1,0 +1,83 @@
+"""The safety gate: decided on the question alone, before any retrieval."""
+
+from __future__ import annotations
+
+import re
+
+from .synonyms import correct_spelling
+from .text import fold
+
+_EMERGENCY = [
+    r"chest (pain|pains|tightness|pressure|hurts?)|(pain|tightness|pressure) in (my|his|her) chest|heart attack",
+    r"(can ?not|cant|can ?t|couldn ?t|unable to|hard to|trouble|struggling to|difficulty) ?(breath|breathe|breathing)",
+    r"short(ness)? of breath|not breathing|stopped breathing|choking|gasping|catch (my|his|her|a|their) breath",
+    r"(leg|calf|arm) (is |got |has )?(suddenly |really |very )*(swollen|swelling|swelled)|sudden(ly)? swollen",
+    r"(throat|tongue|lips?|face) (is |are |it s |its )?(swell|swollen|closing|tight)|"
+    r"swelling (of|in) (my|the) (throat|tongue)",
+    r"anaphyla\w*|severe (allergic|allergy|reaction)|allergic reaction.*(bad|severe|swell|breath)",
+    r"suicid\w*|kill (myself|me)|end (my|it all|my life)|want to die|wanna die|better off dead|"
+    r"hurt(ing)? myself|self[- ]?harm|take my (own )?life|no reason to live|overdos\w*|"
+    r"(dont|do not|don t|no longer) want to (live|be alive|be here|go on)|not worth living|end it all",
+    r"seizure|convuls\w*|unconscious|passed out|pass(ing)? out|fainted|unresponsive|collapsed",
+    r"stroke|face (is )?drooping|slurred speech|can ?t (move|feel) (my|one) (arm|leg|side)",
+    r"(coughing|vomiting|throwing) up blood|bleeding (a lot|heavily|won ?t stop)|severe bleeding",
+    r"call (an )?ambulance|\b(911|999|112)\b|emergency room|\ber\b now",
+]
+_GENERAL_QUESTION = re.compile(
+    r"\b(does|do|can|could|will|would|is|are)\b.{0,40}\b(cause|causes|risk|side effects?|linked)\b"
+)
+_FIRST_PERSON = re.compile(r"\b(i|im|ive|me|my|mine|we|our|he|she|his|her|hes|shes|right now|now|help)\b")
+
+_ADVICE = [
+    r"\bshould (i|we|my|he|she|they|me)\b",
+    r"\b(should|can|could|may|do|would) (i|we|my \w+|he|she) (take|start|stop|quit|switch|skip|use|join|"
+    r"enrol+|sign up|try|get|double|increase|decrease|give)\b",
+    r"\bam i (eligible|a (good )?candidate|able to (join|take part|enrol+)|too old|too young|allowed)\b",
+    r"\b(is|would) (it|this|anifrolumab|the (drug|study|trial|medicine)) (be )?(safe|right|good|ok|okay|"
+    r"worth it) for (me|my|him|her|us)\b",
+    r"\b(safe|right|good|ok|okay) for me\b",
+    r"\bwhat (dose|dosage|amount) (should|do|can|would) (i|we|my|he|she)\b",
+    r"\b(how much|how many) .{0,20}should (i|we|my|he|she) (take|get|use)\b",
+    r"\b(can|could|do|does) (i|my \w+|he|she) (qualify|participate|take part|be in)\b",
+    r"\b(my|our) (doctor|rheumatologist|nephrologist|dermatologist) (said|says|wants|told)\b",
+    r"\bis (it|this) (a good idea|worth) .{0,30}\b(me|my|join|take)\b",
+    r"\b(would|will) (it|this|anifrolumab) (help|work for|cure) (me|my|him|her)\b",
+    r"\b(i|im) (thinking|considering|planning) (of|about) (joining|taking|stopping|starting|enrol+ing)\b",
+    r"\binstead of my\b|\bwith my (meds|medication|medicine|pills|treatment)\b",
+]
+_INJECTION = [
+    r"ignore (all |any |the |your |my )?(previous |prior |above |earlier )?(instructions|rules|prompts?|directions)",
+    r"disregard (all |any |the |your )?(previous |prior |above )?(instructions|rules|prompts?)",
+    r"(system|hidden|initial|original) (prompt|instructions|message)",
+    r"(reveal|show|print|repeat|output|tell me) (me )?(your|the) (prompt|instructions|rules|configuration)",
+    r"\byou are (now|no longer)\b|\bpretend (to be|you are)\b|\bact as (a|an)\b|\broleplay\b",
+    r"\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bdo anything now\b",
+    r"forget (everything|all|your) (you|instructions|rules|training)",
+    r"new (instructions|rules):",
+]
+
+EMERGENCY_RE = [re.compile(p) for p in _EMERGENCY]
+ADVICE_RE = [re.compile(p) for p in _ADVICE]
+INJECTION_RE = [re.compile(p) for p in _INJECTION]
+
+
+def _folded(question: str) -> str:
+    return re.sub(r"[^a-z0-9' ]+", " ", correct_spelling(fold(question))).replace("'", " ")
+
+
+def is_emergency(question: str) -> bool:
+    text = " ".join(_folded(question).split())
+    if not any(p.search(text) for p in EMERGENCY_RE):
+        return False
+    # "Can anifrolumab cause chest pain?" asks about the drug, not about someone in danger now.
+    return not (_GENERAL_QUESTION.search(text) and not _FIRST_PERSON.search(text))
+
+
+def is_advice(question: str) -> bool:
+    text = " ".join(_folded(question).split())
+    return any(p.search(text) for p in ADVICE_RE)
+
+
+def is_injection(question: str) -> bool:
+    text = " ".join(fold(question).split())
+    return any(p.search(text) for p in INJECTION_RE)

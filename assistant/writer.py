@@ -1,0 +1,143 @@
+"""The grounded writer: picks entry sentences that answer the question and cites each one.
+
+It never writes a trial fact of its own: every factual sentence is an entry sentence (with the
+trial's name put in for "This study"), checked against the passage it cites.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .catalog import GENERIC, TrialDoc
+from .phrases import NOT_STATED
+from .text import content_tokens, tokens
+from .types import Claim
+
+SUMMARY, WHO, HOW, MEASURES = "Summary", "Who can take part", "How the study works", "What it measures"
+DEFINITION = re.compile(
+    r"\b(means|stands for|is a (combined|response) score|looks like|is based on|[Dd]octors call|joins several|"
+    r"group these|are formal rules|are health problems|is the only)\b"
+)
+_SUBJECT = re.compile(r"^(This study|The study|It)\b")
+ORDER = ["size", "phase", "condition", "population", "endpoint", "design", "route", "status", "timing"]
+
+
+def _pick(doc: TrialDoc, section: str, pattern: str | None = None, limit: int = 4) -> list[tuple[str, int]]:
+    sentences = doc.sentences(section)
+    picked = [(section, i) for i, s in enumerate(sentences) if pattern is None or re.search(pattern, s)]
+    return picked[:limit]
+
+
+def _anywhere(doc: TrialDoc, pattern: str) -> list[tuple[str, int]]:
+    return [pick for section in (SUMMARY, WHO, HOW, MEASURES) for pick in _pick(doc, section, pattern)]
+
+
+def picks_for(doc: TrialDoc, attribute: str, question: str, compact: bool) -> list[tuple[str, int]] | str:
+    """Sentence positions that answer one attribute, or the not-stated sentence for it."""
+    limit = 1 if compact else 4
+    if attribute == "size":
+        return _pick(doc, SUMMARY, r"\binclud\w* \d+", 1) or "size"
+    if attribute == "phase":
+        return _pick(doc, SUMMARY, r"Phase \d", 1)
+    if attribute == "condition":
+        return _pick(doc, SUMMARY, r"^(?!.*(Phase \d|includ\w* \d+))", 3 if not compact else 1)
+    if attribute == "population":
+        return _pick(doc, WHO, None, 3 if not compact else 1)
+    if attribute == "endpoint":
+        aims = _pick(doc, HOW, r"\baims?\b", 2)
+        return (_pick(doc, MEASURES, None, limit) + ([] if compact else aims)) or aims or "endpoint"
+    if attribute == "design":
+        if "placebo" in question:
+            found = _anywhere(doc, r"[Pp]lacebo")
+            return found[:limit] if found else _pick(doc, HOW, None, limit)
+        return _pick(doc, HOW, None, limit)
+    if attribute == "route":
+        return _anywhere(doc, r"shot|injection|subcutaneous|infusion|pill")[:2] or "route"
+    if attribute == "status":
+        return _anywhere(doc, r"\b(completed|finished|recruiting|ongoing)\b")[:1] or "status"
+    if attribute == "timing":
+        return _anywhere(doc, r"Week \d+")[:limit] or "timing"
+    return []
+
+
+def _label(doc: TrialDoc, sentence: str) -> str:
+    name = f"the {doc.entry.short_name} ({doc.entry.id})"
+    if _SUBJECT.match(sentence):
+        return _SUBJECT.sub(name[0].upper() + name[1:], sentence, count=1)
+    first = sentence.split(" ", 1)[0]
+    if first[1:].islower():
+        sentence = sentence[0].lower() + sentence[1:]
+    return f"In {name}, {sentence}"
+
+
+def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2) -> list[tuple[str, int]]:
+    """Sentences sharing the question's own words (not the trial's name): 'lung', 'segmental', '5%'."""
+    entry = doc.entry
+    naming = set(tokens(" ".join([entry.title, entry.short_name])))
+    words = {w for w in content_tokens(question) if w not in naming and w not in GENERIC and len(w) > 2}
+    words |= set(re.findall(r"\d+%", question))
+    if not words:
+        return []
+    scored = []
+    for section in (WHO, HOW, MEASURES, SUMMARY):
+        for i, sentence in enumerate(doc.sentences(section)):
+            found = set(tokens(sentence)) | set(re.findall(r"\d+%", sentence))
+            hits = {w for w in words if w in found or any(f.startswith(w[:5]) for f in found if len(w) >= 5)}
+            if hits:
+                scored.append((-len(hits), section, i))
+    scored.sort()
+    return [(section, i) for _, section, i in scored[:limit]]
+
+
+def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: bool = False) -> list[Claim]:
+    """Claims about one trial: the asked facts first, each jargon term followed by its explanation."""
+    wanted = [a for a in ORDER if a in attributes] or ["default"]
+    positions: list[tuple[str, int]] = []
+    if not compact and wanted == ["default"]:
+        extra = _overlap_picks(doc, question)
+        if extra:
+            wanted = ["lead"]
+            positions = _pick(doc, SUMMARY, None, 1) + [p for p in extra if p != (SUMMARY, 0)]
+    not_stated: list[str] = []
+    for attribute in wanted:
+        if attribute == "lead":
+            continue
+        if attribute == "default":
+            found = _pick(doc, SUMMARY, None, 2 if compact else 5)
+            found += [] if compact else _pick(doc, MEASURES, None, 1)
+        else:
+            found = picks_for(doc, attribute, question, compact)
+        if isinstance(found, str):
+            not_stated.append(found)
+            continue
+        for pick in found:
+            if pick not in positions:
+                positions.append(pick)
+    if not compact:
+        positions = _with_definitions(doc, positions)
+    claims: list[Claim] = []
+    chunk_for = {section: node.id_ for section, node in doc.chunks.items()}
+    for key in not_stated:
+        claims.append(Claim(NOT_STATED[key].format(name=f"{doc.entry.short_name} ({doc.entry.id})")))
+    labelled = False
+    for section, index in positions:
+        sentence = doc.sentences(section)[index]
+        text = sentence if labelled else _label(doc, sentence)
+        labelled = True
+        claims.append(Claim(text=text, sources=[chunk_for[section]], basis=sentence))
+    return claims
+
+
+def _with_definitions(doc: TrialDoc, positions: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """After a sentence that uses a term, add the entry's own explanation when it follows."""
+    out: list[tuple[str, int]] = []
+    for section, index in positions:
+        if (section, index) not in out:
+            out.append((section, index))
+        sentences = doc.sentences(section)
+        nxt = index + 1
+        while nxt < len(sentences) and DEFINITION.search(sentences[nxt]):
+            if (section, nxt) not in out:
+                out.append((section, nxt))
+            nxt += 1
+    return out

@@ -1,0 +1,1 @@
+"""Front ends over the assistant: the click CLI and the Gradio apps."""

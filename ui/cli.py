@@ -1,0 +1,157 @@
+"""The `trialchat` command. Only this module prints; library code logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from ingest.embedding import offline_env
+from ingest.errors import TrialChatError
+from ingest.settings import Settings
+
+logger = logging.getLogger("trialchat")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def make_assistant(settings: Settings):
+    from assistant.engine import Assistant
+
+    try:
+        return Assistant(settings)
+    except TrialChatError as exc:
+        _fail(str(exc))
+
+
+@click.group()
+@click.option("--home", type=click.Path(path_type=Path), envvar="TRIALCHAT_HOME", default=None,
+              help="Directory for all state (store, logs). Default ~/.trialchat; env TRIALCHAT_HOME.")
+@click.option("--chroma-url", envvar="TRIALCHAT_CHROMA_URL", default=None,
+              help="Use a Chroma server at http://HOST:PORT instead of the embedded store.")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+@click.version_option(package_name="trialchat")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose: int) -> None:
+    """TrialChat: cited, plain-language answers about the anifrolumab clinical trials."""
+    offline_env()
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    overrides = {k: v for k, v in {"home": home, "chroma_url": chroma_url}.items() if v is not None}
+    try:
+        ctx.obj = {"settings": Settings(**overrides)}
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        _fail(f"setting '{'.'.join(map(str, err['loc']))}': {err['msg']}; fix the TRIALCHAT_ variable or option")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Change nothing if any file is invalid.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as a JSON object.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], strict: bool, as_json: bool) -> None:
+    """Read trial entries (default: the corpus folder) into the store; only changes are embedded."""
+    from ingest.pipeline import run_ingest
+
+    settings = _settings(ctx)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Embedding chunks", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        report = run_ingest(settings, list(paths) or None, strict=strict,
+                            progress=progress if sys.stderr.isatty() else None)
+    except TrialChatError as exc:
+        _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for error in report.errors:
+        click.echo(f"Error: {error}", err=True)
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    if answer.citations:
+        click.echo("\nSources:")
+        for c in answer.citations:
+            click.echo(f"  [{c.n}] {c.trial_id} - {c.title} - {c.section}: {c.text}")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--history", multiple=True, help="An earlier question in the same conversation (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print question, answer, behavior, citations, retrieved.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, history: tuple[str, ...], as_json: bool) -> None:
+    """Answer one QUESTION with citations."""
+    assistant = make_assistant(_settings(ctx))
+    _print_answer(assistant.answer(question, list(history)), as_json)
+
+
+@main.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Chat in the terminal; earlier questions give follow-ups their context. Ctrl-D to quit."""
+    assistant = make_assistant(_settings(ctx))
+    history: list[str] = []
+    click.echo("Ask about the anifrolumab trials. This is information, not medical advice. Ctrl-D quits.")
+    while True:
+        try:
+            question = click.prompt("you", prompt_suffix="> ")
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        answer = assistant.answer(question, history)
+        _print_answer(answer, False)
+        history.append(question)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the patient chat page (Gradio) on HOST:PORT."""
+    from ui.app import create_app, launch
+
+    settings = _settings(ctx)
+    assistant = make_assistant(settings)
+    click.echo(f"TrialChat patient chat on http://{host}:{port}")
+    launch(create_app(assistant, settings), host, port)
+
+
+from evaluation.cli import eval_command  # noqa: E402
+
+main.add_command(eval_command, "eval")
+
+
+if __name__ == "__main__":
+    main()
