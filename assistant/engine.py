@@ -65,9 +65,11 @@ def user_turns(history: Iterable) -> list[str]:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, store: Store | None = None):
+    def __init__(self, settings: Settings, store: Store | None = None, writer=None):
         self.settings = settings
         self.store = store or Store(settings)
+        # Optional LLM writer: gets the grounded answer and its sources, returns a validated answer.
+        self.writer = writer
         self.embed_model = load_embed_model(settings.embed_batch_size)
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
@@ -177,11 +179,19 @@ class Assistant:
                     previous = candidate if candidate.kind == "corpus" else previous
         plan = self.plan(raw, previous)
         answer = self._write(raw, plan)
+        if self.writer is not None and answer.behavior == "answer":
+            answer = self.writer.rewrite(answer, self.sources_for(answer, plan))
         answer.question = question
         answer.notes = notes + answer.notes
         if notes:
             answer.text = " ".join(notes) + " " + answer.text
         return answer
+
+    def sources_for(self, answer: Answer, plan: Plan, limit: int = 8) -> list:
+        """Passages an LLM writer may cite: the grounded answer's, then the best retrieved ones."""
+        ids = [c.chunk_id for c in answer.citations]
+        ids += [h.chunk_id for h in plan.hits if h.trial_id in (plan.focus or [h.trial_id])]
+        return [self.catalog.by_id[i] for i in dict.fromkeys(ids) if i in self.catalog.by_id][:limit]
 
     def _write(self, question: str, plan: Plan) -> Answer:
         catalog = self.catalog

@@ -43,6 +43,17 @@ class Settings(BaseSettings):
         default=1000, ge=10, description="Longer questions are cut to this length, with a note."
     )
     embed_batch_size: int = Field(default=32, ge=1, description="Chunks embedded per model call.")
+    llm: str | None = Field(
+        default=None,
+        description="Optional LLM answer writer as PROVIDER:MODEL (ollama, openai, llamacpp); unset = grounded.",
+    )
+    llm_base_url: str | None = Field(default=None, description="Base URL of an Ollama or OpenAI-compatible server.")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before an LLM call falls back to grounded.")
+    staff_user: str | None = Field(default=None, description="Staff app user name (with staff_password).")
+    staff_password: str | None = Field(default=None, description="Staff app password; never logged.", repr=False)
+    staff_credentials_file: Path | None = Field(
+        default=None, description="File with 'user:password' lines for the staff app, instead of the two above."
+    )
 
     @property
     def chroma_dir(self) -> Path:
