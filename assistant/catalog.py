@@ -24,7 +24,7 @@ GENERIC = frozenset(
     adults adult patients patient participants phase week weeks main result results response score
     change disease activity improvement using used use group groups safety measured measure outcome
     outcomes endpoint primary standard care added plus versus compared alone active moderate severe
-    small pilot large include includes including type form forms signs with number disease diseases
+    small large include includes including type form forms signs with number disease diseases
     condition conditions illness illnesses kind sort two visits least confirmed based""".split()
 )
 

@@ -38,9 +38,18 @@ def _line(doc: TrialDoc, detail: str = "summary") -> Claim:
     return Claim(f"{name} is a {e.phase} study{size}.", [_facts_id(doc)], basis=basis)
 
 
+def _agree(n: int, what: str) -> str:
+    """'1 trial include children' -> '1 trial includes children': the verb follows the count."""
+    if n != 1:
+        return what
+    verb, _, rest = what.partition(" ")
+    singular = {"are": "is", "have": "has", "do": "does"}.get(verb, verb + "s" if not verb.endswith("s") else verb)
+    return f"{singular} {rest}".strip()
+
+
 def _count(n: int, what: str, docs: list[TrialDoc]) -> Claim:
     noun = "trial" if n == 1 else "trials"
-    return Claim(f"{n} {noun} {what}.", [_facts_id(d) for d in docs], aggregate=True)
+    return Claim(f"{n} {noun} {_agree(n, what)}.", [_facts_id(d) for d in docs], aggregate=True)
 
 
 def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: str | None,
@@ -60,7 +69,8 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
         what = (f"of anifrolumab are {scope}" if subset is None else "in the entries match that")
         claims = listing(docs, what)
     elif kind == "phase" and phase:
-        claims = listing([d for d in docs if d.entry.phase == phase], f"are {phase} studies")
+        selected = [d for d in docs if d.entry.phase == phase]
+        claims = listing(selected, f"are {phase} studies" if len(selected) != 1 else f"is a {phase} study")
     elif kind in ("largest", "smallest"):
         sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: d.entry.enrollment)
         if not sized:
@@ -114,6 +124,16 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
     elif kind == "week" and week:
         matched = [d for d in docs if f"Week {week}" in (d.entry.primary_endpoint_timepoint or "")]
         claims = listing(matched, f"measure their main result at Week {week}", "endpoint")
+    elif kind == "drug":
+        names = sorted({d.entry.conditions[0].split(" (")[0] for d in docs})
+        claims = [
+            Claim(f"Anifrolumab is the study treatment in all {len(docs)} trials in the entries.",
+                  [_facts_id(d) for d in docs], aggregate=True),
+            Claim(f"They test it in {', '.join(names[:-1])} and {names[-1]}.",
+                  [_facts_id(d) for d in docs], aggregate=True),
+            Claim("The entries don't say how anifrolumab works in the body."),
+        ]
+        return claims, []
     elif kind == "conditions":
         claims = [_count(len(docs), f"{scope}, in these conditions" if subset is None else scope, docs)]
         claims += [_line(d, "condition") for d in docs]

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
 PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
+SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
+MIN_BM25 = 1.0
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 MAX_TRIALS_IN_ANSWER = 6
 
@@ -128,7 +130,7 @@ class Assistant:
         known = [i for i in ids if i in catalog.trials]
         plan.unknown_ids = [i for i in ids if i not in catalog.trials]
         folded, rows = expand_parts(question, catalog.vocabulary)
-        linked, _ = catalog.link(folded, rows)
+        linked = self._link_subject(folded) or catalog.link(folded, rows)[0]
         plan.hits = self._retriever.retrieve(question, expanded) if self._retriever else []
 
         if known:
@@ -141,15 +143,27 @@ class Assistant:
             plan.kind, plan.focus = "trial", linked
         elif previous and previous.focus and (intent.follow_up or intent.attributes or len(expanded.split()) <= 6):
             plan.kind, plan.focus = "trial", list(previous.focus)
-        else:
-            best = plan.hits[0] if plan.hits else None
-            if best and (best.dense or 0) >= self.settings.min_dense_score and intent.on_topic:
+        elif intent.on_topic:
+            # Found by retrieval alone: needs shared words (BM25) as well as meaning, since every
+            # question about some disease is 'similar' to trial text (asthma scores like BICLA).
+            best = next((h for h in plan.hits[:3] if (h.bm25 or 0) >= MIN_BM25
+                         and (h.dense or 0) >= self.settings.min_dense_score), None)
+            if best:
                 plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
         if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
             CARRY_OVER.search(folded) or not self._own_words(folded, plan.focus)
         ):
             plan.attributes = list(previous.attributes)
         return plan
+
+    def _link_subject(self, folded: str) -> list[str]:
+        """'is the vitiligo study for children?' is about the vitiligo study: a named study wins."""
+        for match in SUBJECT.finditer(folded):
+            phrase_text, phrase_rows = expand_parts(match.group(1), self.catalog.vocabulary)
+            linked = self.catalog.link(phrase_text, phrase_rows)[0]
+            if linked:
+                return linked
+        return []
 
     def _own_words(self, folded: str, focus: list[str]) -> set[str]:
         """Words that ask something beyond naming the trial ("and the vitiligo one?" has none)."""
@@ -300,7 +314,7 @@ class Assistant:
     def _no_info_claims(self, topics: list[str], plan: Plan, with_context: bool = True) -> list[Claim]:
         what = " or ".join(phrases.NO_INFO_TOPICS[t] for t in topics)
         claims = [Claim(f"The trial entries don't say {what}."), Claim(phrases.NO_INFO_WHO_KNOWS)]
-        if with_context and plan.kind == "trial" and len(plan.focus) == 1:
+        if with_context and plan.kind == "trial" and len(plan.focus) == 1 and not plan.by_retrieval:
             doc = self.catalog.trials[plan.focus[0]]
             claims += trial_claims(doc, ["condition"], plan.expanded, compact=True)
         return claims

@@ -15,7 +15,8 @@ ATTRIBUTES: dict[str, str] = {
                   r"qualify|take part|\bjoin|participat|inclusion|requirements?|\bfor (adults|children)|"
                   r"(decide|determine|confirm|know) (if|whether|that)|diagnos|classif|really ha(s|ve)|"
                   r"need to (have|be)|\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
-                  r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes)\b|"
+                  r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes|open to)\b"
+                  r" (\w+ ){0,2}(people|patients|kids|children|adults|anyone|men|women|teens|those|someone|with)\b|"
                   r"involvement|\bsubsets?\b|\btypes? of (people|patients)",
     "endpoint": r"measur|endpoint|outcome|\bgoals?\b|\baims?\b|purpose|looking (at|for)|main (result|thing)|"
                 r"primary (endpoint|outcome|goal|result|aim|measure)|(test|check)(ing)? (for|whether)|\bscore|"
@@ -29,7 +30,7 @@ ATTRIBUTES: dict[str, str] = {
     "route": r"subcutaneous|inject|pill|tablet|infusion|\biv\b|\bdrip\b|how (is|are|do|does) .{0,25}"
              r"(given|taken|take|administered|delivered)|\boral\b|by mouth",
     "status": r"finish|complete|\bdone\b|\bover\b|recruit|still (going|open|running|on|happening)|ongoing|"
-              r"status|open to|\bclosed\b|\bended\b|accepting|enrolling now|currently",
+              r"status|open for|\bclosed\b|\bended\b|accepting|enrolling now|currently",
     "timing": r"how long|\bwhen\b|\bweeks?\b|duration|\blast\b|months|years long|timeline|follow[- ]?up period",
     "condition": r"what (disease|condition|illness)|which (disease|condition|illness)|"
                  r"what is (it|this|that|the (study|trial)) (for|about)|about what|"
@@ -46,7 +47,7 @@ NO_INFO_PATTERNS: dict[str, str] = {
     "side_effects": r"side[- ]?effects?|adverse (reactions?)|risks?\b|dangerous|harmful|toxic|hair loss|"
                     r"infections?|shingles|cancer",
     "mechanism": r"how does (it|anifrolumab|the (drug|medicine))( \w+)? work|mechanism|interferon|what does "
-                 r"anifrolumab do|how .{0,20}works? in the body|what kind of (drug|medicine)|what is anifrolumab",
+                 r"anifrolumab do|how .{0,20}works? in the body|what kind of (drug|medicine)",
     "dosing": r"how often|how frequent|every (day|week|month|other)|how many (doses|injections|shots)|"
               r"\bdose\b|dosage|\bmg\b|milligram|how much (drug|medicine)",
     "contact": r"contact|phone|email|sign (me )?up|how (do|can) (i|we) (join|enrol+|apply|register|get in)|"
@@ -62,8 +63,10 @@ _TRIALS = r"(trials|studies|research studies|clinical trials)"
 CORPUS_KINDS: dict[str, str] = {
     "largest": r"\b(biggest|largest|most (people|participants|patients|volunteers))\b|(most|highest) enrol",
     "smallest": r"\b(smallest|fewest|least (people|participants|patients))\b|lowest enrol",
-    "count": rf"how many {_TRIALS}|how many (different |separate )?(trials|studies)|number of {_TRIALS}|"
-             r"how many (are there|in total)\b",
+    "count": rf"how many (?!people|patients|participants|adults|kids|children|persons)(\w+ ){{0,3}}{_TRIALS}|"
+             rf"number of {_TRIALS}|how many (are there|in total)\b",
+    "drug": r"^(so |and |ok )?(what|who) (is|s) (anifrolumab|saphnelo|this (drug|medicine)|"
+            r"the (study )?(drug|medicine))\b|tell me about (anifrolumab|saphnelo|the (study )?(drug|medicine))\b",
     "children": rf"(which|what|any|are there|list)\b.{{0,40}}{_TRIALS}?.{{0,30}}\b(children|pediatric)|"
                 rf"\b(children|pediatric)\b.{{0,30}}(which|any) {_TRIALS}",
     "placebo": rf"(which|what|any|list|how many)\b.{{0,40}}placebo|placebo[- ]controlled {_TRIALS}",

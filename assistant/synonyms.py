@@ -50,6 +50,7 @@ SPELLING = {
     "anifrolumib": "anifrolumab", "anifrolumub": "anifrolumab", "anifromulab": "anifrolumab",
     "kidny": "kidney", "kidnee": "kidney", "childern": "children", "chidren": "children",
     "plasebo": "placebo", "placibo": "placebo", "placeebo": "placebo",
+    "sjogrens": "sjogren", "sjorgens": "sjogren", "sjogren's": "sjogren", "shogrens": "sjogren",
     "shud": "should", "shoud": "should", "shld": "should", "sould": "should", "shuld": "should",
     "rheumy": "rheumatologist", "docter": "doctor", "doc": "doctor", "meds": "medicines",
     "trail": "trial", "trails": "trials", "studys": "studies", "stuides": "studies",

@@ -32,6 +32,7 @@ def fold(text: str) -> str:
     """Lowercase and strip accents and apostrophes, for matching (Sjögren's -> sjogrens)."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"(?<=[a-z])['\u2019`]s\b", "", text)  # Sjögren's -> sjogren, like "sjogren" typed
     return re.sub(r"['\u2019`]", "", text)
 
 

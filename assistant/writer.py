@@ -82,11 +82,37 @@ def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2) -> list[tuple[s
     for section in (WHO, HOW, MEASURES, SUMMARY):
         for i, sentence in enumerate(doc.sentences(section)):
             found = set(tokens(sentence)) | set(re.findall(r"\d+%", sentence))
+            found |= {part for token in found for part in token.split("-")}
             hits = {w for w in words if w in found or any(f.startswith(w[:5]) for f in found if len(w) >= 5)}
             if hits:
                 scored.append((-len(hits), section, i))
     scored.sort()
     return [(section, i) for _, section, i in scored[:limit]]
+
+
+YES_NO = re.compile(r"^(is|are|does|do|can|will|has|have|was|were|did)\b")
+
+
+def yes_no_lead(doc: TrialDoc, attributes: list[str], question: str) -> Claim | None:
+    """A direct 'Yes.'/'No.' for yes/no questions the entry's fields settle; None when they don't."""
+    if not YES_NO.match(question):
+        return None
+    e, facts = doc.entry, doc.chunks.get("Key facts")
+    if facts is None:
+        return None
+    asks_children = re.search(r"\b(children|pediatric)\b", question)
+    if "population" in attributes and asks_children and e.includes_children is not None:
+        if e.includes_children:
+            return Claim("Yes, this study includes children.", [facts.id_], basis="children")
+        if (e.ages or "") == "adults":
+            return Claim("No, this study is for adults only.", [facts.id_], basis="adults")
+    done = re.search(r"finish|complete|done|over", question)
+    if "status" in attributes and (e.status or "").lower() == "completed" and done:
+        return Claim("Yes, the entry says this study is completed.", [facts.id_], basis="completed")
+    if "design" in attributes and "placebo" in question:
+        if e.comparator == "placebo":
+            return Claim("Yes, this study compares anifrolumab with a placebo.", [facts.id_], basis="placebo")
+    return None
 
 
 def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: bool = False) -> list[Claim]:
@@ -116,6 +142,9 @@ def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: b
     if not compact:
         positions = _with_definitions(doc, positions)
     claims: list[Claim] = []
+    lead = None if compact else yes_no_lead(doc, attributes, question)
+    if lead:
+        claims.append(lead)
     chunk_for = {section: node.id_ for section, node in doc.chunks.items()}
     for key in not_stated:
         claims.append(Claim(NOT_STATED[key].format(name=f"{doc.entry.short_name} ({doc.entry.id})")))

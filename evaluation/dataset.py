@@ -164,14 +164,17 @@ def parse_items(text: str, source: str = "<question set>", yaml_format: bool = F
     first_line: dict[str, int] = {}
     for line, raw in records:
         item = _item(raw, line, problems)
-        if item is None:
-            continue
-        if item.id in first_line:
-            problems.add(line, "id", f"'{item.id}' is also used on line {first_line[item.id]}",
-                         "give each item its own id")
-            continue
-        first_line[item.id] = line
-        items.append(item)
+        # Invalid items still claim their id, so a duplicate is reported in the same run.
+        item_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(item_id, str) and item_id.strip():
+            item_id = item_id.strip()
+            if item_id in first_line:
+                problems.add(line, "id", f"'{item_id}' is also used on line {first_line[item_id]}",
+                             "give each item its own id")
+                continue
+            first_line[item_id] = line
+        if item is not None:
+            items.append(item)
     if not records and not problems.lines:
         problems.add(None, None, "contains no items", "add one JSON object per line")
     if problems.lines:

@@ -64,7 +64,7 @@ def check_item(item: EvalItem, answer: dict, latency_ms: float, error: str | Non
         "id": item.id, "question": item.question, "history": list(item.history),
         "answer": text, "behavior": behavior, "citations": citations, "retrieved": retrieved,
         "latency_ms": round(latency_ms, 1),
-        "fk_grade": fk_grade(text) if behavior == "answer" else None,
+        "fk_grade": _round(fk_grade(text), 2) if behavior == "answer" else None,
         "expected": {"trials": expected, "facts": list(item.expect_facts),
                      "behavior": list(item.expect_behavior)},
         "checks": checks, "passed": passed, "error": error,

@@ -1,0 +1,254 @@
+"""The conversation log: every chat turn, its feedback and staff verdicts in one SQLite file.
+
+Patient-facing writes (``record``, ``set_feedback``) never raise: a locked or read-only log must not
+stop an answer, so failures are logged and the caller gets ``None``/``False``. Staff-facing calls
+raise ``LogError`` so the reviewer sees that a verdict was not saved.
+
+Nothing about the patient is stored beyond what they typed: no IP address, no user agent; the
+session id is a random token made by the chat page.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from assistant.types import Answer
+from ingest.errors import TrialChatError
+
+logger = logging.getLogger(__name__)
+
+VERDICTS = ("correct", "incorrect", "unsafe", "unclear")
+FEEDBACK = ("up", "down")
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT NOT NULL,
+    session_id  TEXT NOT NULL,
+    question    TEXT NOT NULL,
+    answer      TEXT NOT NULL,
+    behavior    TEXT NOT NULL,
+    citations   TEXT NOT NULL,
+    retrieved   TEXT NOT NULL,
+    passages    TEXT NOT NULL,
+    checks      TEXT NOT NULL,
+    config      TEXT NOT NULL,
+    corpus_hash TEXT,
+    feedback    TEXT CHECK (feedback IN ('up', 'down')),
+    feedback_at TEXT
+);
+CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);
+CREATE INDEX IF NOT EXISTS turns_created ON turns (created_at);
+-- Append-only, so a changed verdict keeps its history; the newest row per turn is the verdict.
+CREATE TABLE IF NOT EXISTS verdicts (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    turn_id    INTEGER NOT NULL REFERENCES turns (id),
+    verdict    TEXT NOT NULL CHECK (verdict IN ('correct', 'incorrect', 'unsafe', 'unclear')),
+    note       TEXT NOT NULL DEFAULT '',
+    reviewer   TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS verdicts_turn ON verdicts (turn_id, id);
+"""
+LATEST_VERDICT = """
+LEFT JOIN verdicts v ON v.id = (SELECT MAX(id) FROM verdicts WHERE turn_id = t.id)
+"""
+CSV_COLUMNS = ("turn_id", "created_at", "session_id", "question", "answer", "behavior", "citations",
+               "feedback", "verdict", "note", "reviewer", "verdict_at", "corpus_hash")
+
+
+class LogError(TrialChatError):
+    """The conversation log could not be read or written."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class TurnFilter:
+    behavior: str | None = None
+    feedback: str | None = None  # "up", "down" or "none"
+    verdict: str | None = None  # one of VERDICTS, "none" (unreviewed) or "any" (reviewed)
+    since: date | None = None
+    until: date | None = None  # inclusive
+    text: str = ""
+    limit: int = 500
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = [], []
+        if self.behavior:
+            clauses.append("t.behavior = ?")
+            args.append(self.behavior)
+        if self.feedback == "none":
+            clauses.append("t.feedback IS NULL")
+        elif self.feedback:
+            clauses.append("t.feedback = ?")
+            args.append(self.feedback)
+        if self.verdict == "none":
+            clauses.append("v.verdict IS NULL")
+        elif self.verdict == "any":
+            clauses.append("v.verdict IS NOT NULL")
+        elif self.verdict:
+            clauses.append("v.verdict = ?")
+            args.append(self.verdict)
+        if self.since:
+            clauses.append("t.created_at >= ?")
+            args.append(self.since.isoformat())
+        if self.until:
+            clauses.append("t.created_at < ?")
+            args.append((self.until + timedelta(days=1)).isoformat())
+        if self.text.strip():
+            # instr, not LIKE: the patient's % and _ must not act as wildcards.
+            clauses.append("(instr(lower(t.question), ?) > 0 OR instr(lower(t.answer), ?) > 0)")
+            args += [self.text.strip().lower()] * 2
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class ConversationLog:
+    def __init__(self, path: Path | str, timeout: float = 2.0):
+        self.path = Path(path)
+        # Short busy timeout: a patient waits at most this long for a locked log before the answer goes out.
+        self.timeout = timeout
+        self._ready = False
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One connection per call (safe across Gradio's worker threads); one transaction per block."""
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not self._ready:
+                self._migrate(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        # WAL lets the staff app read while the chat writes; each committed turn survives a crash.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(SCHEMA)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._ready = True
+
+    # -- patient side: never raises ---------------------------------------------------------------
+    def record(self, session_id: str, answer: Answer, config: dict) -> int | None:
+        """Store one turn in its own transaction; return its id, or None if the log is unusable."""
+        row = (
+            now(), session_id, answer.question, answer.text, answer.behavior,
+            json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False),
+            json.dumps(list(answer.retrieved)), json.dumps(list(answer.passages)),
+            json.dumps([{"sentence": c.sentence, "citations": list(c.citations), "supported": c.supported}
+                        for c in answer.checks], ensure_ascii=False),
+            json.dumps(config, sort_keys=True, default=str), config.get("corpus_hash"),
+        )
+        try:
+            with self._connect() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO turns (created_at, session_id, question, answer, behavior, citations, retrieved,"
+                    " passages, checks, config, corpus_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                return cursor.lastrowid
+        except (sqlite3.Error, OSError) as exc:
+            # The question itself is not repeated here: application logs are not the place for it.
+            logger.error("conversation log %s: turn not recorded: %s", self.path, exc)
+            return None
+
+    def set_feedback(self, turn_id: int | None, value: str | None) -> bool:
+        """Thumbs up/down ("up"/"down"), or None to clear it; False if it could not be stored."""
+        if turn_id is None:
+            logger.warning("feedback for a turn that was not logged; ignored")
+            return False
+        if value not in (*FEEDBACK, None):
+            raise ValueError(f"feedback must be one of {FEEDBACK} or None, not {value!r}")
+        try:
+            with self._connect() as conn:
+                cursor = conn.execute("UPDATE turns SET feedback = ?, feedback_at = ? WHERE id = ?",
+                                      (value, now() if value else None, turn_id))
+                return cursor.rowcount == 1
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("conversation log %s: feedback for turn %s not recorded: %s", self.path, turn_id, exc)
+            return False
+
+    # -- staff side: raises LogError --------------------------------------------------------------
+    @contextmanager
+    def _staff(self, what: str) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._connect() as conn:
+                yield conn
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("conversation log %s: %s failed: %s", self.path, what, exc)
+            raise LogError(f"the conversation log {self.path} could not be read or written ({exc})") from exc
+
+    def add_verdict(self, turn_id: int, verdict: str, note: str, reviewer: str) -> None:
+        if verdict not in VERDICTS:
+            raise LogError(f"verdict must be one of {', '.join(VERDICTS)}")
+        with self._staff("saving a verdict") as conn:
+            if conn.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone() is None:
+                raise LogError(f"there is no turn {turn_id}")
+            conn.execute("INSERT INTO verdicts (turn_id, verdict, note, reviewer, created_at) VALUES (?, ?, ?, ?, ?)",
+                         (turn_id, verdict, note.strip(), reviewer, now()))
+
+    def turns(self, filters: TurnFilter | None = None) -> list[dict]:
+        """Turns (newest first) with their latest verdict, as plain dicts with decoded JSON fields."""
+        where, args = (filters or TurnFilter()).where()
+        limit = (filters or TurnFilter()).limit
+        with self._staff("listing turns") as conn:
+            rows = conn.execute(
+                "SELECT t.*, v.verdict, v.note, v.reviewer, v.created_at AS verdict_at FROM turns t"
+                f" {LATEST_VERDICT}{where} ORDER BY t.id DESC LIMIT ?", [*args, limit]).fetchall()
+        return [_decode(r) for r in rows]
+
+    def turn(self, turn_id: int) -> dict | None:
+        with self._staff("reading a turn") as conn:
+            row = conn.execute(
+                "SELECT t.*, v.verdict, v.note, v.reviewer, v.created_at AS verdict_at FROM turns t"
+                f" {LATEST_VERDICT} WHERE t.id = ?", (turn_id,)).fetchone()
+        return _decode(row) if row else None
+
+    def count(self) -> int:
+        with self._staff("counting turns") as conn:
+            return conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
+
+    def export_csv(self, path: Path | str, filters: TurnFilter | None = None) -> int:
+        """Write the filtered turns with their verdicts as CSV; return the number of rows."""
+        rows = self.turns(filters)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            for r in rows:
+                cited = "; ".join(f"[{c['n']}] {c['trial_id']} {c['section']}" for c in r["citations"])
+                writer.writerow([_cell(v) for v in (
+                    r["id"], r["created_at"], r["session_id"], r["question"], r["answer"], r["behavior"], cited,
+                    r["feedback"], r["verdict"], r["note"], r["reviewer"], r["verdict_at"], r["corpus_hash"])])
+        return len(rows)
+
+
+def _decode(row: sqlite3.Row) -> dict:
+    data = dict(row)
+    for name in ("citations", "retrieved", "passages", "checks", "config"):
+        data[name] = json.loads(data[name]) if data.get(name) else ([] if name != "config" else {})
+    return data
+
+
+def _cell(value) -> str:
+    """CSV cell; text a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
