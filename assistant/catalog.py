@@ -34,6 +34,10 @@ NON_ENTITY = re.compile(r"\b(under|into|in|on|through) the skin\b|\bskin (shots?
 SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?|adults?|subjects?|volunteers?)\b")
 
 
+ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
+TRIAL_ID = re.compile(r"\bNCT\d{8}\b|\b\d{4}-\d{6}-\d{2}-\d{2}\b")
+
+
 def normalize_trial_id(text: str) -> str | None:
     """'nct 05138133' -> 'NCT05138133'; '2023 504022 19 01' -> '2023-504022-19-01'."""
     compact = re.sub(r"[\s_-]", "", text).upper()
@@ -82,6 +86,11 @@ class Catalog:
             entry = Entry.model_validate_json(facts.metadata["entry_json"])
             doc = TrialDoc(entry=entry, chunks={n.metadata["section"]: n for n in trial_nodes})
             doc.entity_terms = self._entity_terms(entry)
+            # Named scores in the body (BICLA) identify a trial as well as its fields do.
+            for node in trial_nodes:
+                if node.metadata.get("kind") != "facts":
+                    body = TRIAL_ID.sub(" ", node.get_content())
+                    doc.entity_terms |= {a.lower() for a in re.findall(ACRONYM, body) if len(a) > 2}
             self.trials[trial_id] = doc
         self.order = sorted(self.trials, key=lambda t: (self.trials[t].entry.reference or 10**6, t))
         frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms)

@@ -48,8 +48,22 @@ def _agree(n: int, what: str) -> str:
 
 
 def _count(n: int, what: str, docs: list[TrialDoc]) -> Claim:
-    noun = "trial" if n == 1 else "trials"
-    return Claim(f"{n} {noun} {_agree(n, what)}.", [_facts_id(d) for d in docs], aggregate=True)
+    if n == 1:
+        return Claim(f"Only 1 trial {_agree(n, what)}.", [_facts_id(d) for d in docs], aggregate=True)
+    return Claim(f"{n} trials {what}.", [_facts_id(d) for d in docs], aggregate=True)
+
+
+def compare_claims(docs: list[TrialDoc]) -> list[Claim]:
+    """'Which is bigger, X or Y?': the sizes side by side, largest first."""
+    sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: -d.entry.enrollment)
+    if len(sized) < 2:
+        return []
+    parts = [f"the {d.entry.short_name} ({d.entry.id}) has {d.entry.enrollment} {_people(d)}" for d in sized]
+    first, *rest = parts
+    text = f"By size, {first}, so it is the bigger one; " + "; ".join(rest) + "."
+    if len(sized) > 2:
+        text = f"By size, largest first: {'; '.join(parts)}."
+    return [Claim(text, [_facts_id(d) for d in sized], aggregate=True)]
 
 
 def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: str | None,

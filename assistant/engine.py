@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from ingest.embedding import load_embed_model
 from ingest.settings import Settings
 from ingest.store import Store
 
 from . import phrases
-from .catalog import GENERIC, Catalog, find_trial_ids
+from .catalog import Catalog
 from .citations import render, split_sentences
-from .corpus import corpus_claims
-from .intent import Intent, read_intent
-from .retrieval import Hit, HybridRetriever, ranked_trials
-from .safety import is_advice, is_emergency, is_injection
-from .synonyms import expand, expand_parts
+from .corpus import compare_claims, corpus_claims
+from .planner import Plan, make_plan
+from .retrieval import HybridRetriever, ranked_trials
+from .synonyms import english_words
 from .text import clean, content_tokens
 from .types import Answer, Claim
 from .writer import trial_claims
@@ -30,25 +27,7 @@ logger = logging.getLogger(__name__)
 # When a question also asks what the entries don't cover (cost, results, dosing), only these asks are
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
-PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
-SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
-MIN_BM25 = 1.0
-CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 MAX_TRIALS_IN_ANSWER = 6
-
-
-@dataclass
-class Plan:
-    behavior: str | None = None
-    kind: str = "none"  # corpus | trial | none
-    focus: list[str] = field(default_factory=list)
-    attributes: list[str] = field(default_factory=list)
-    intent: Intent = field(default_factory=Intent)
-    unknown_ids: list[str] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)
-    advice: bool = False
-    by_retrieval: bool = False
-    expanded: str = ""
 
 
 def user_turns(history: Iterable) -> list[str]:
@@ -78,6 +57,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._checked = 0.0
         self.refresh(force=True)
+        english_words()  # load the word list now, not during the first patient's question
 
     # -- store ------------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -107,7 +87,7 @@ class Assistant:
         from ingest.embedding import MODEL_ID
 
         return {
-            "writer": "grounded",
+            "writer": "grounded" if self.writer is None else getattr(self.writer, "name", type(self.writer).__name__),
             "embed_model": MODEL_ID,
             "retrieval": {"mode": "hybrid dense+bm25 rrf", "top_k": self.settings.top_k,
                           "rrf_k": self.settings.rrf_k, "min_dense_score": self.settings.min_dense_score},
@@ -117,60 +97,7 @@ class Assistant:
 
     # -- planning ---------------------------------------------------------------------------------
     def plan(self, question: str, previous: Plan | None = None) -> Plan:
-        catalog = self.catalog
-        if is_emergency(question):
-            return Plan(behavior="emergency")
-        if is_injection(question):
-            return Plan(behavior="out_of_scope")
-        expanded = expand(question, catalog.vocabulary)
-        intent = read_intent(expanded)
-        plan = Plan(intent=intent, attributes=list(intent.attributes), advice=is_advice(question),
-                    expanded=expanded)
-        ids = find_trial_ids(question)
-        known = [i for i in ids if i in catalog.trials]
-        plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-        folded, rows = expand_parts(question, catalog.vocabulary)
-        linked = self._link_subject(folded) or catalog.link(folded, rows)[0]
-        plan.hits = self._retriever.retrieve(question, expanded) if self._retriever else []
-
-        if known:
-            plan.kind, plan.focus = "trial", known
-        elif plan.unknown_ids:
-            plan.kind = "none"
-        elif intent.corpus_kind and (not linked or PLURAL.search(expanded)):
-            plan.kind, plan.focus = "corpus", linked
-        elif linked:
-            plan.kind, plan.focus = "trial", linked
-        elif previous and previous.focus and (intent.follow_up or intent.attributes or len(expanded.split()) <= 6):
-            plan.kind, plan.focus = "trial", list(previous.focus)
-        elif intent.on_topic:
-            # Found by retrieval alone: needs shared words (BM25) as well as meaning, since every
-            # question about some disease is 'similar' to trial text (asthma scores like BICLA).
-            best = next((h for h in plan.hits[:3] if (h.bm25 or 0) >= MIN_BM25
-                         and (h.dense or 0) >= self.settings.min_dense_score), None)
-            if best:
-                plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
-        if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
-            CARRY_OVER.search(folded) or not self._own_words(folded, plan.focus)
-        ):
-            plan.attributes = list(previous.attributes)
-        return plan
-
-    def _link_subject(self, folded: str) -> list[str]:
-        """'is the vitiligo study for children?' is about the vitiligo study: a named study wins."""
-        for match in SUBJECT.finditer(folded):
-            phrase_text, phrase_rows = expand_parts(match.group(1), self.catalog.vocabulary)
-            linked = self.catalog.link(phrase_text, phrase_rows)[0]
-            if linked:
-                return linked
-        return []
-
-    def _own_words(self, folded: str, focus: list[str]) -> set[str]:
-        """Words that ask something beyond naming the trial ("and the vitiligo one?" has none)."""
-        named = set()
-        for trial_id in focus:
-            named |= self.catalog.trials[trial_id].entity_terms
-        return {w for w in content_tokens(folded) if w not in named and w not in GENERIC and not w.isdigit()}
+        return make_plan(self.catalog, self._retriever, question, previous, self.settings.min_dense_score)
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, question: str, history: Iterable = ()) -> Answer:
@@ -240,9 +167,9 @@ class Assistant:
             return done("advice", claims)
 
         if plan.kind == "corpus":
-            claims, focus = corpus_claims(catalog, plan.intent.corpus_kind, plan.focus or None,
-                                          plan.intent.phase, plan.intent.week)
-            plan.focus = focus
+            claims = []
+            for kind in plan.intent.corpus_kinds:
+                claims += corpus_claims(catalog, kind, plan.subset, plan.intent.phase, plan.intent.week)[0]
             return done("answer", claims)
 
         if plan.unknown_ids and not plan.focus:
@@ -252,6 +179,8 @@ class Assistant:
         no_info_topics = plan.intent.no_info
         if plan.kind == "trial" and plan.focus:
             strong = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO]
+            if plan.answerable:
+                strong += [a for a in plan.attributes if a not in strong]
             if no_info_topics and not strong:
                 return done("no_info", self._no_info_claims(no_info_topics, plan))
             claims = self._trial_claims(plan)
@@ -277,11 +206,15 @@ class Assistant:
             doc = catalog.trials[focus[0]]
             if plan.by_retrieval and not plan.attributes:
                 return self._best_sentences(doc, plan) or trial_claims(doc, [], plan.expanded)
-            return trial_claims(doc, plan.attributes, plan.expanded)
-        claims = [Claim(phrases.AMBIGUOUS_LEAD)]
+            return trial_claims(doc, plan.attributes, plan.asked, naming=plan.naming)
+        if plan.compare:
+            claims = compare_claims([catalog.trials[t] for t in focus])
+        else:
+            claims = [Claim(phrases.AMBIGUOUS_LEAD)]
         attributes = plan.attributes or ["size"]
         for trial_id in focus:
-            claims += trial_claims(catalog.trials[trial_id], attributes, plan.expanded, compact=True)
+            claims += trial_claims(catalog.trials[trial_id], attributes, plan.asked, compact=True,
+                                   naming=plan.naming)
         return claims
 
     def _best_sentences(self, doc, plan: Plan) -> list[Claim]:
@@ -318,3 +251,33 @@ class Assistant:
             doc = self.catalog.trials[plan.focus[0]]
             claims += trial_claims(doc, ["condition"], plan.expanded, compact=True)
         return claims
+
+    # -- streaming --------------------------------------------------------------------------------
+    def answer_stream(self, question: str, history: Iterable = ()) -> Iterable[str | Answer]:
+        """answer() for a UI that shows text as it comes: yields the LLM writer's growing text (str,
+        already validated, its [n] final), then always ends with the Answer, which replaces that text
+        (it may be the grounded fallback). Without a writer, or for a gated question, only the Answer."""
+        if self.writer is None:
+            yield self.answer(question, history)
+            return
+        import queue
+
+        from .llm.writer import partial_text_sink
+
+        out: queue.Queue = queue.Queue()
+
+        def run() -> None:
+            try:
+                with partial_text_sink(out.put):
+                    out.put(self.answer(question, history))
+            except BaseException as exc:  # re-raised in the caller's thread
+                out.put(exc)
+
+        threading.Thread(target=run, daemon=True, name="trialchat-answer").start()
+        while True:
+            item = out.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, Answer):
+                return

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 ATTRIBUTES: dict[str, str] = {
-    "size": r"how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
+    "size": r"\bn ?=|how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
             r"number of (people|patients|participants)|enrol|enroll|sample size|\bsize\b|participants|"
             r"\bpeople (are )?(in|taking part)",
     "phase": r"\bphase\b|what stage",
@@ -22,11 +22,13 @@ ATTRIBUTES: dict[str, str] = {
                 r"primary (endpoint|outcome|goal|result|aim|measure)|(test|check)(ing)? (for|whether)|\bscore|"
                 r"clasi|bicla|\btis\b|vasi|cress|criss|renal response|what .{0,40}(testing|studying|trying)|"
                 r"success|\bpoint of\b|counts? as|find out|trying to (learn|show|find|see)|judge|"
-                r"what (are|is) (they|it|the study) (checking|tracking|looking)|\btrack",
+                r"what (are|is) (they|it|the study) (checking|tracking|looking)|\btrack|"
+                r"(tell|know|decide|judge|see|measure|check) (if|whether|that) .{0,40}(better|improv|work|help)",
     "design": r"placebo|compar|control|open[- ]label|blind|design|standard of care|phototherapy|"
               r"how does (the|this|it|that) (study|trial)? ?work|randomi|proof[- ]of[- ]concept|pilot|"
               r"\bgroups?\b|\barms?\b|what do (they|people|participants|patients) get|receive|"
-              r"(kind|type|sort) of (study|trial)|add-on|standard of care|light",
+              r"(kind|type|sort) of (study|trial)|add-on|standard of care|light|combin|together with|"
+              r"along with|\bplus\b|paired with",
     "route": r"subcutaneous|inject|pill|tablet|infusion|\biv\b|\bdrip\b|how (is|are|do|does) .{0,25}"
              r"(given|taken|take|administered|delivered)|\boral\b|by mouth",
     "status": r"finish|complete|\bdone\b|\bover\b|recruit|still (going|open|running|on|happening)|ongoing|"
@@ -41,9 +43,10 @@ _ATTRIBUTE_RE = {name: re.compile(p) for name, p in ATTRIBUTES.items()}
 NO_INFO_PATTERNS: dict[str, str] = {
     "cost": r"\bcost|\bpay\b|paid|payment|price|money|insurance|compensat|reimburs|\bfree\b|expens|\bfee",
     "location": r"\bwhere\b|location|\bsites?\b|hospital|clinic|city|country|near me|nearby|\bstates?\b|travel",
-    "results": r"results?\b(?! (is|are|of) (measured|counted))|did (it|the \w+( \w+)?) work|does (it|anifrolumab) work|"
-               r"effective|efficacy (results|data)|success rate|findings|outcome of the|what did .{0,30}find|"
-               r"how well|proven|approved|approval|fda",
+    "results": r"(what|any|see|get|know|share|were|are|the|final|published) (the )?(final |study |trial )?results|"
+               r"results (of|from|were|show|came|published|so far)|did (it|the \w+( \w+)?) work|"
+               r"does (it|anifrolumab) (really |actually )?work|effective|efficacy|success rate|findings|"
+               r"what did .{0,30}find|how well|proven|approved|approval|\bfda\b|\bema\b",
     "side_effects": r"side[- ]?effects?|adverse (reactions?)|risks?\b|dangerous|harmful|toxic|hair loss|"
                     r"infections?|shingles|cancer",
     "mechanism": r"how does (it|anifrolumab|the (drug|medicine))( \w+)? work|mechanism|interferon|what does "
@@ -63,6 +66,8 @@ _TRIALS = r"(trials|studies|research studies|clinical trials)"
 CORPUS_KINDS: dict[str, str] = {
     "largest": r"\b(biggest|largest|most (people|participants|patients|volunteers))\b|(most|highest) enrol",
     "smallest": r"\b(smallest|fewest|least (people|participants|patients))\b|lowest enrol",
+    "phase": rf"(which|what|list|how many|any)\b.{{0,40}}(phase (2|3|4|ii|iii|iv|two|three|four))|"
+             rf"phase (2|3|4|ii|iii|iv|two|three|four) {_TRIALS}",
     "count": rf"how many (?!people|patients|participants|adults|kids|children|persons)(\w+ ){{0,3}}{_TRIALS}|"
              rf"number of {_TRIALS}|how many (are there|in total)\b",
     "drug": r"^(so |and |ok )?(what|who) (is|s) (anifrolumab|saphnelo|this (drug|medicine)|"
@@ -78,11 +83,9 @@ CORPUS_KINDS: dict[str, str] = {
     "conditions": r"(what|which) (conditions?|diseases?|illness(es)?|autoimmune diseases?)|"
                   r"(conditions|diseases|illnesses) (are|is) (being )?(studied|covered|tested|included)|"
                   r"what (is|are) (anifrolumab|it|the drug) (being )?(studied|tested|trialed) (for|in)",
-    "phase": rf"(which|what|list|how many|any)\b.{{0,40}}(phase (2|3|4|ii|iii|iv|two|three|four))|"
-             rf"phase (2|3|4|ii|iii|iv|two|three|four) {_TRIALS}",
     "list": rf"(list|name|show|what are|which are|give me)( me)?( all)? (the )?{_TRIALS}|"
             rf"what {_TRIALS} (are there|exist|do you (have|know))|all (the )?{_TRIALS}|"
-            rf"(which|what) {_TRIALS} (are|is) (there|available|included|in)",
+            rf"(which|what) (\w+ ){{0,2}}{_TRIALS} (are|is) (there|available|included|in)",
     "week": r"(which|what)\b.{0,40}week (\d+)",
 }
 _CORPUS_RE = {name: re.compile(p) for name, p in CORPUS_KINDS.items()}
@@ -93,10 +96,10 @@ FOLLOW_UP = re.compile(
     r"they|them|those|these|the same)\b"
 )
 ON_TOPIC = re.compile(
-    r"trial|study|studies|research|anifrolumab|saphnelo|lupus|placebo|phase|enrol|participant|"
-    r"clasi|bicla|\btis\b|vasi|cress|criss|renal|phototherapy|"
-    r"drug|medicine|medication|treatment|dose|injection|nct|endpoint|volunteer|patients|disease|"
-    r"syndrome|sclerosis|vitiligo|myositis|nephritis|sjogren|antiphospholipid|condition"
+    r"\b(trials?|stud(y|ies)|research|anifrolumab|saphnelo|lupus|placebos?|phases?|enrol\w*|participa\w*|"
+    r"clasi|bicla|tis|vasi|cress|criss|renal|phototherapy|drugs?|medicines?|medications?|treatments?|"
+    r"dos(e|es|age)|injections?|shots?|nct\d*|endpoints?|volunteers?|patients?|diseases?|syndrome|sclerosis|"
+    r"vitiligo|myositis|nephritis|sjogren|antiphospholipid|conditions?|side effects?|eligib\w*|aps|sle)\b"
 )
 PHASE_WORDS = {"2": "Phase 2", "ii": "Phase 2", "two": "Phase 2", "3": "Phase 3", "iii": "Phase 3",
                "three": "Phase 3", "4": "Phase 4", "iv": "Phase 4", "four": "Phase 4"}
@@ -106,7 +109,7 @@ PHASE_WORDS = {"2": "Phase 2", "ii": "Phase 2", "two": "Phase 2", "3": "Phase 3"
 class Intent:
     attributes: list[str] = field(default_factory=list)
     no_info: list[str] = field(default_factory=list)
-    corpus_kind: str | None = None
+    corpus_kinds: list[str] = field(default_factory=list)
     phase: str | None = None
     week: str | None = None
     follow_up: bool = False
@@ -117,10 +120,10 @@ def read_intent(expanded: str) -> Intent:
     intent = Intent()
     intent.attributes = [name for name, rx in _ATTRIBUTE_RE.items() if rx.search(expanded)]
     intent.no_info = [name for name, rx in _NO_INFO_RE.items() if rx.search(expanded)]
-    for name, rx in _CORPUS_RE.items():
-        if rx.search(expanded):
-            intent.corpus_kind = name
-            break
+    kinds = [name for name, rx in _CORPUS_RE.items() if rx.search(expanded)]
+    # "how many phase 3 trials" is a phase question; count/list only when nothing more specific matched.
+    specific = [k for k in kinds if k not in ("count", "list")]
+    intent.corpus_kinds = specific[:3] or kinds[:1]
     phase = re.search(r"phase (2|3|4|ii|iii|iv|two|three|four)\b", expanded)
     intent.phase = PHASE_WORDS[phase.group(1)] if phase else None
     week = re.search(r"week (\d+)", expanded)

@@ -15,11 +15,14 @@ _EMERGENCY = [
     r"(throat|tongue|lips?|face) (is |are |it s |its )?(swell|swollen|closing|tight)|"
     r"swelling (of|in) (my|the) (throat|tongue)",
     r"anaphyla\w*|severe (allergic|allergy|reaction)|allergic reaction.*(bad|severe|swell|breath)",
-    r"suicid\w*|kill (myself|me)|end (my|it all|my life)|want to die|wanna die|better off dead|"
-    r"hurt(ing)? myself|self[- ]?harm|take my (own )?life|no reason to live|overdos\w*|"
+    r"suicid\w*|(kill|killing|hurt|hurting|harm|harming|cut|cutting) (myself|me)\b|end(ing)? (my life|it all)|"
+    r"want to die|wanna die|better off dead|self[- ]?harm|take my (own )?life|no reason to live|overdos\w*|"
     r"(dont|do not|don t|no longer) want to (live|be alive|be here|go on)|not worth living|end it all",
     r"seizure|convuls\w*|unconscious|passed out|pass(ing)? out|fainted|unresponsive|collapsed",
-    r"stroke|face (is )?drooping|slurred speech|can ?t (move|feel) (my|one) (arm|leg|side)",
+    r"stroke|droop\w*|slurred speech|can ?t (move|feel|lift) (my|his|her|one) (right |left )?(arm|leg|side)",
+    r"(hasnt|has not|hasn t|havent|have not|not) (peed|urinated|passed urine)|no urine|"
+    r"\b(hes|shes|is|im|i m|i am|seems|very|really) (so |very )?confused\b",
+    r"(legs?|ankles?|feet) (are |is |got )?(hugely |very |really |suddenly |badly )*(swollen|swelling)",
     r"(coughing|vomiting|throwing) up blood|bleeding (a lot|heavily|won ?t stop)|severe bleeding",
     r"call (an )?ambulance|\b(911|999|112)\b|emergency room|\ber\b now",
 ]
@@ -43,14 +46,18 @@ _ADVICE = [
     r"\bis (it|this) (a good idea|worth) .{0,30}\b(me|my|join|take)\b",
     r"\b(would|will) (it|this|anifrolumab) (help|work for|cure) (me|my|him|her)\b",
     r"\b(i|im) (thinking|considering|planning) (of|about) (joining|taking|stopping|starting|enrol+ing)\b",
-    r"\binstead of my\b|\bwith my (meds|medication|medicine|pills|treatment)\b",
+    r"\binstead of my\b|\bwith my (meds|medication|medicine|medicines|pills|treatment)\b",
+    r"\b(would|will) (you|u) (sign up|join|take|do|enrol+|try)\b|\bif (you|u) were me\b",
+    r"\b(can|should|could) (i|we|he|she) (keep|continue|stay on|come off|go off|still)\b",
+    r"\b(my|our) (doctor|dr|rheumatologist) (offered|suggested|recommended|wants)\b",
 ]
 _INJECTION = [
     r"ignore (all |any |the |your |my )?(previous |prior |above |earlier )?(instructions|rules|prompts?|directions)",
     r"disregard (all |any |the |your )?(previous |prior |above )?(instructions|rules|prompts?)",
     r"(system|hidden|initial|original) (prompt|instructions|message)",
     r"(reveal|show|print|repeat|output|tell me) (me )?(your|the) (prompt|instructions|rules|configuration)",
-    r"\byou are (now|no longer)\b|\bpretend (to be|you are)\b|\bact as (a|an)\b|\broleplay\b",
+    r"\byou are (now|no longer)\b|\bpretend\b|\bact as (a|an)\b|\broleplay\b|\bimagine (you|that)\b",
+    r"repeat (that|this|after me|back)|say (that|it) (anifrolumab|it) (cures|works)",
     r"\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bdo anything now\b",
     r"forget (everything|all|your) (you|instructions|rules|training)",
     r"new (instructions|rules):",

@@ -51,6 +51,8 @@ SPELLING = {
     "kidny": "kidney", "kidnee": "kidney", "childern": "children", "chidren": "children",
     "plasebo": "placebo", "placibo": "placebo", "placeebo": "placebo",
     "sjogrens": "sjogren", "sjorgens": "sjogren", "sjogren's": "sjogren", "shogrens": "sjogren",
+    "wat": "what", "waht": "what", "whta": "what", "whihc": "which", "wich": "which", "whcih": "which",
+    "hw": "how", "u": "you", "ur": "your", "dr": "doctor", "pls": "please", "plz": "please",
     "shud": "should", "shoud": "should", "shld": "should", "sould": "should", "shuld": "should",
     "rheumy": "rheumatologist", "docter": "doctor", "doc": "doctor", "meds": "medicines",
     "trail": "trial", "trails": "trials", "studys": "studies", "stuides": "studies",
@@ -86,6 +88,11 @@ def expand_parts(question: str, vocabulary: frozenset[str] = frozenset()) -> tup
     return text, [words for pattern, words in _COMPILED if pattern.search(text)]
 
 
+def lay_matches(folded: str) -> list[tuple[str, str]]:
+    """(lay words as written, entry words) for every table row the folded question matches."""
+    return [(m.group(0), words) for pattern, words in _COMPILED for m in pattern.finditer(folded)]
+
+
 def expand(question: str, vocabulary: frozenset[str] = frozenset()) -> str:
     """The folded, spelling-fixed question with each lay term followed by the entry words for it.
 
@@ -93,6 +100,12 @@ def expand(question: str, vocabulary: frozenset[str] = frozenset()) -> str:
     "which trials ... standard of care" still see them near the rest of the question.
     """
     text = correct_spelling(fold(question), vocabulary)
-    for pattern, words in _COMPILED:
-        text = pattern.sub(lambda m, w=words: f"{m.group(0)} ({w})", text)
-    return text
+    inserts: dict[int, list[str]] = {}
+    for pattern, words in _COMPILED:  # matched on the question only, never on inserted words
+        for match in pattern.finditer(text):
+            inserts.setdefault(match.end(), []).append(words)
+    out, last = [], 0
+    for end in sorted(inserts):
+        out.append(text[last:end] + "".join(f" ({w})" for w in dict.fromkeys(inserts[end])))
+        last = end
+    return "".join(out) + text[last:]

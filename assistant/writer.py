@@ -18,7 +18,7 @@ DEFINITION = re.compile(
     r"\b(means|stands for|is a (combined|response) score|looks like|is based on|[Dd]octors call|joins several|"
     r"group these|are formal rules|are health problems|is the only)\b"
 )
-_SUBJECT = re.compile(r"^(This study|The study|It)\b")
+_SUBJECT = re.compile(r"^(This study|The study|It|This)\b")
 ORDER = ["size", "phase", "condition", "population", "endpoint", "design", "route", "status", "timing"]
 
 
@@ -70,22 +70,34 @@ def _label(doc: TrialDoc, sentence: str) -> str:
     return f"In {name}, {sentence}"
 
 
-def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2) -> list[tuple[str, int]]:
-    """Sentences sharing the question's own words (not the trial's name): 'lung', 'segmental', '5%'."""
-    entry = doc.entry
-    naming = set(tokens(" ".join([entry.title, entry.short_name])))
-    words = {w for w in content_tokens(question) if w not in naming and w not in GENERIC and len(w) > 2}
+def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2,
+                   naming: set[str] = frozenset()) -> list[tuple[str, int]]:
+    """Sentences sharing the question's own words: 'lung', 'segmental', '5%'.
+
+    Words that named the trial count only where they are rare in its entry: "lung" picks the one
+    sentence about lung disease, "sjogren" (in every sentence) picks nothing.
+    """
+    sentences = [(section, i, s) for section in (WHO, HOW, MEASURES, SUMMARY)
+                 for i, s in enumerate(doc.sentences(section))]
+    found_in = []
+    for _, _, sentence in sentences:
+        found = set(tokens(sentence)) | set(re.findall(r"\d+%", sentence))
+        found_in.append(found | {part for token in found for part in token.split("-")})
+
+    def hits(word: str, found: set[str]) -> bool:
+        return word in found or (len(word) >= 5 and any(f.startswith(word[:5]) for f in found))
+
+    words = {w for w in content_tokens(question) if w not in GENERIC and len(w) > 2}
     words |= set(re.findall(r"\d+%", question))
+    words -= set(tokens(doc.entry.short_name))
+    words = {w for w in words if w not in naming or sum(hits(w, f) for f in found_in) <= 2}
     if not words:
         return []
     scored = []
-    for section in (WHO, HOW, MEASURES, SUMMARY):
-        for i, sentence in enumerate(doc.sentences(section)):
-            found = set(tokens(sentence)) | set(re.findall(r"\d+%", sentence))
-            found |= {part for token in found for part in token.split("-")}
-            hits = {w for w in words if w in found or any(f.startswith(w[:5]) for f in found if len(w) >= 5)}
-            if hits:
-                scored.append((-len(hits), section, i))
+    for (section, i, _), found in zip(sentences, found_in, strict=True):
+        count = sum(1 for w in words if hits(w, found))
+        if count:
+            scored.append((-count, section, i))
     scored.sort()
     return [(section, i) for _, section, i in scored[:limit]]
 
@@ -115,12 +127,13 @@ def yes_no_lead(doc: TrialDoc, attributes: list[str], question: str) -> Claim | 
     return None
 
 
-def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: bool = False) -> list[Claim]:
+def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: bool = False,
+                 naming: set[str] = frozenset()) -> list[Claim]:
     """Claims about one trial: the asked facts first, each jargon term followed by its explanation."""
     wanted = [a for a in ORDER if a in attributes] or ["default"]
     positions: list[tuple[str, int]] = []
     if not compact and wanted == ["default"]:
-        extra = _overlap_picks(doc, question)
+        extra = _overlap_picks(doc, question, naming=naming)
         if extra:
             wanted = ["lead"]
             positions = _pick(doc, SUMMARY, None, 1) + [p for p in extra if p != (SUMMARY, 0)]
@@ -139,6 +152,10 @@ def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: b
         for pick in found:
             if pick not in positions:
                 positions.append(pick)
+    if wanted not in (["default"], ["lead"]):
+        # One more sentence if it holds the question's own word (BICLA, ILD) the asked facts missed.
+        extra = [p for p in _overlap_picks(doc, question, 1, naming) if p not in positions]
+        positions += _with_definitions(doc, extra) if compact else extra
     if not compact:
         positions = _with_definitions(doc, positions)
     claims: list[Claim] = []

@@ -12,7 +12,7 @@ QUESTIONS = [
     ("the dry mouth sjogrens one - is it finished?", "NCT05383677", "completed"),
     ("anything for people with antiphospholipid syndrome?", "2025-520918-64-00", "20"),
     ("Is there a scleroderma trial?", "NCT05925803", "306"),
-    ("which study looks at gene activity in skin and blood samples?", "2025-523133-26-00", "10"),
+    ("which study looks at gene activity in skin and blood samples?", "2025-523133-26-00", "blood"),
 ]
 
 

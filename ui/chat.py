@@ -2,19 +2,108 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from assistant.engine import Assistant
+from assistant.types import Answer
 
-from .render import answer_markdown, escape
+from .log import ConversationLog
+from .render import answer_html, partial_html
+
+logger = logging.getLogger(__name__)
+
+WORDS_PER_STEP = 4
+SORRY = "Sorry, something went wrong while answering. Please try again, or ask in other words."
 
 
-def respond(assistant: Assistant, message: str, history: list | None = None) -> Iterator[str]:
-    """Yield the growing answer (word by word), then the answer with its sources."""
+@dataclass(frozen=True)
+class Reply:
+    """One step of a streamed answer: the HTML to show now; ``final`` on the last step."""
+
+    html: str
+    final: bool = False
+    turn_id: int | None = None  # the log row, for feedback; None when the log could not be written
+    answer: Answer | None = None
+
+
+def new_session_id() -> str:
+    # Random, not derived from the connection: the log must hold nothing that identifies the patient.
+    return uuid.uuid4().hex
+
+
+def respond(
+    assistant: Assistant,
+    message: str | dict,
+    history: list | None = None,
+    *,
+    session_id: str = "",
+    log: ConversationLog | None = None,
+) -> Iterator[Reply]:
+    """Answer ``message`` given earlier ``history`` (strings or chat messages); yield the growing answer.
+
+    With an LLM writer the checked text streams as the writer produces it; a grounded answer is
+    complete at once and is shown a few words at a time. Either way the turn is logged exactly once,
+    as soon as the answer is final: before the word-by-word display, and even if the patient leaves
+    while an LLM is still writing.
+    """
     if isinstance(message, dict):
         message = message.get("text", "")
-    answer = assistant.answer(message or "", history or [])
-    words = escape(answer.text).split(" ")
-    for i in range(0, len(words), 4):
-        yield " ".join(words[: i + 4])
-    yield answer_markdown(answer)
+    message = message or ""
+    items = _answer_items(assistant, message, history or [])
+    answer, live = None, False
+    try:
+        for item in items:
+            if isinstance(item, Answer):
+                answer = item
+                break
+            live = True
+            yield Reply(partial_html(item))
+    except GeneratorExit:
+        _record(log, session_id, _finish(items, message), assistant)
+        raise
+    except Exception:  # the patient gets an apology, the operator the traceback
+        logger.exception("answering failed")
+    if answer is None:
+        answer = Answer(question=message, text=SORRY, behavior="error")
+    turn_id = _record(log, session_id, answer, assistant)
+    if not live:
+        words = answer.text.split(" ")
+        for end in range(WORDS_PER_STEP, len(words), WORDS_PER_STEP):
+            yield Reply(partial_html(" ".join(words[:end])), turn_id=turn_id)
+    yield Reply(answer_html(answer, uuid.uuid4().hex[:8]), final=True, turn_id=turn_id, answer=answer)
+
+
+def _answer_items(assistant: Assistant, message: str, history: list) -> Iterator:
+    """The assistant's growing text (str) then its Answer; answer_stream only exists with LLM support."""
+    stream = getattr(assistant, "answer_stream", None)
+    if stream is None:
+        yield assistant.answer(message, history)
+    else:
+        yield from stream(message, history)
+
+
+def _finish(items: Iterator, message: str) -> Answer:
+    try:
+        for item in items:
+            if isinstance(item, Answer):
+                return item
+    except Exception:
+        logger.exception("answering failed after the patient left")
+    return Answer(question=message, text=SORRY, behavior="error")
+
+
+def _record(log: ConversationLog | None, session_id: str, answer: Answer, assistant: Assistant) -> int | None:
+    if log is None:
+        return None
+    return log.record(session_id, answer, _config(assistant) if answer.behavior != "error" else {})
+
+
+def _config(assistant: Assistant) -> dict:
+    try:
+        return assistant.config()
+    except Exception:
+        logger.exception("assistant config unavailable; turn logged without it")
+        return {}

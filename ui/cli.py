@@ -27,10 +27,12 @@ def _fail(message: str, code: int = 1):
 
 
 def make_assistant(settings: Settings):
+    """The assistant every command uses, with the LLM writer from settings.llm (None = grounded)."""
     from assistant.engine import Assistant
+    from assistant.llm import make_writer
 
     try:
-        return Assistant(settings)
+        return Assistant(settings, writer=make_writer(settings))
     except TrialChatError as exc:
         _fail(str(exc))
 
@@ -40,17 +42,27 @@ def make_assistant(settings: Settings):
               help="Directory for all state (store, logs). Default ~/.trialchat; env TRIALCHAT_HOME.")
 @click.option("--chroma-url", envvar="TRIALCHAT_CHROMA_URL", default=None,
               help="Use a Chroma server at http://HOST:PORT instead of the embedded store.")
+@click.option("--llm", envvar="TRIALCHAT_LLM", default=None, metavar="PROVIDER:MODEL",
+              help="Let an LLM word answers (validated, grounded fallback): ollama:MODEL, openai:MODEL "
+                   "(any OpenAI-compatible server) or llamacpp:FILE.gguf. Default: grounded, no LLM.")
+@click.option("--llm-base-url", envvar="TRIALCHAT_LLM_BASE_URL", default=None, metavar="URL",
+              help="Server for --llm, e.g. http://localhost:11434 (Ollama) or http://localhost:8080/v1. "
+                   "The API key comes only from env TRIALCHAT_LLM_API_KEY or OPENAI_API_KEY.")
+@click.option("--llm-timeout", envvar="TRIALCHAT_LLM_TIMEOUT", type=float, default=None,
+              help="Seconds before an LLM answer gives way to the grounded one (default 30).")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 @click.version_option(package_name="trialchat")
 @click.pass_context
-def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose: int) -> None:
+def main(ctx: click.Context, home: Path | None, chroma_url: str | None, llm: str | None,
+         llm_base_url: str | None, llm_timeout: float | None, verbose: int) -> None:
     """TrialChat: cited, plain-language answers about the anifrolumab clinical trials."""
     offline_env()
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s"):
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers", "urllib3", "bm25s", "openai"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    overrides = {k: v for k, v in {"home": home, "chroma_url": chroma_url}.items() if v is not None}
+    overrides = {k: v for k, v in {"home": home, "chroma_url": chroma_url, "llm": llm,
+                                   "llm_base_url": llm_base_url, "llm_timeout": llm_timeout}.items() if v is not None}
     try:
         ctx.obj = {"settings": Settings(**overrides)}
     except ValidationError as exc:
@@ -94,11 +106,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], strict: bool, as_json: b
         sys.exit(1)
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer, as_json: bool, text: bool = True) -> None:
     if as_json:
         click.echo(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo(answer.text)
+    if text:
+        click.echo(answer.text)
     if answer.citations:
         click.echo("\nSources:")
         for c in answer.citations:
@@ -129,9 +142,28 @@ def chat(ctx: click.Context) -> None:
         except (EOFError, click.Abort):
             click.echo()
             return
-        answer = assistant.answer(question, history)
-        _print_answer(answer, False)
+        _print_streamed(assistant.answer_stream(question, history))
         history.append(question)
+
+
+def _print_streamed(items) -> None:
+    """Print an LLM writer's validated text as it grows; then the final answer if it differs (a fallback)."""
+    from assistant.types import Answer
+
+    shown = ""
+    for item in items:
+        if not isinstance(item, Answer):
+            if item.startswith(shown):
+                click.echo(item[len(shown):], nl=False)
+                shown = item
+            continue
+        if shown and item.text.startswith(shown):  # the last sentence is judged only at the end
+            click.echo(item.text[len(shown):])
+            _print_answer(item, False, text=False)
+            continue
+        if shown:
+            click.echo("\n(replaced by the checked answer below)")
+        _print_answer(item, False)
 
 
 @main.command()
@@ -139,13 +171,38 @@ def chat(ctx: click.Context) -> None:
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the patient chat page (Gradio) on HOST:PORT."""
+    """Serve the patient chat page (Gradio) on HOST:PORT; every turn is logged to HOME/conversations.sqlite3."""
     from ui.app import create_app, launch
+    from ui.log import ConversationLog
 
     settings = _settings(ctx)
     assistant = make_assistant(settings)
-    click.echo(f"TrialChat patient chat on http://{host}:{port}")
-    launch(create_app(assistant, settings), host, port)
+    click.echo(f"TrialChat patient chat on http://{host}:{port} (conversation log: {settings.log_path})")
+    launch(create_app(assistant, settings, ConversationLog(settings.log_path)), host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=7861, show_default=True, type=int, help="Port to listen on.")
+@click.pass_context
+def staff(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the staff review app (login required) on HOST:PORT.
+
+    Credentials come from TRIALCHAT_STAFF_USER and TRIALCHAT_STAFF_PASSWORD, or from
+    TRIALCHAT_STAFF_CREDENTIALS_FILE, a file of user:password lines.
+    """
+    from ui.staff_auth import load_credentials
+
+    settings = _settings(ctx)
+    try:
+        users = load_credentials(settings)  # before importing Gradio: a missing setting fails fast
+    except TrialChatError as exc:
+        _fail(str(exc))
+    from ui.log import ConversationLog
+    from ui.staff import create_staff_app, launch_staff
+
+    click.echo(f"TrialChat staff review on http://{host}:{port} (conversation log: {settings.log_path})")
+    launch_staff(create_staff_app(ConversationLog(settings.log_path)), users, host, port)
 
 
 from evaluation.cli import eval_command  # noqa: E402

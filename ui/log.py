@@ -122,7 +122,7 @@ class ConversationLog:
 
     # -- plumbing ---------------------------------------------------------------------------------
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One connection per call (safe across Gradio's worker threads); one transaction per block."""
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,8 @@ class ConversationLog:
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._ready:
                 self._migrate(conn)
-            conn.execute("BEGIN IMMEDIATE")
+            # IMMEDIATE takes the write lock up front, so a busy log fails fast instead of mid-write.
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield conn
             except BaseException:
@@ -189,9 +190,9 @@ class ConversationLog:
 
     # -- staff side: raises LogError --------------------------------------------------------------
     @contextmanager
-    def _staff(self, what: str) -> Iterator[sqlite3.Connection]:
+    def _staff(self, what: str, write: bool = False) -> Iterator[sqlite3.Connection]:
         try:
-            with self._connect() as conn:
+            with self._connect(write) as conn:
                 yield conn
         except (sqlite3.Error, OSError) as exc:
             logger.error("conversation log %s: %s failed: %s", self.path, what, exc)
@@ -200,7 +201,7 @@ class ConversationLog:
     def add_verdict(self, turn_id: int, verdict: str, note: str, reviewer: str) -> None:
         if verdict not in VERDICTS:
             raise LogError(f"verdict must be one of {', '.join(VERDICTS)}")
-        with self._staff("saving a verdict") as conn:
+        with self._staff("saving a verdict", write=True) as conn:
             if conn.execute("SELECT 1 FROM turns WHERE id = ?", (turn_id,)).fetchone() is None:
                 raise LogError(f"there is no turn {turn_id}")
             conn.execute("INSERT INTO verdicts (turn_id, verdict, note, reviewer, created_at) VALUES (?, ?, ?, ?, ?)",

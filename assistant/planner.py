@@ -1,0 +1,153 @@
+"""Planning a turn: which behaviour, which trials, which facts, before any answer is written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .catalog import GENERIC, Catalog, find_trial_ids
+from .corpus import corpus_claims
+from .intent import Intent, read_intent
+from .retrieval import Hit, HybridRetriever
+from .safety import is_advice, is_emergency, is_injection
+from .synonyms import expand, expand_parts, lay_matches
+from .text import content_tokens, tokens
+
+PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
+# "the kidney lupus study", "that vitiligo trial", "the APS one": the trial a question is about.
+SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
+CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
+COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|"
+                     r"comparison|versus|vs|difference between|than)\b")
+BIG, SMALL = re.compile(r"\b(big|bigger|biggest|large|larger|main)\b"), re.compile(r"\b(small|little|tiny)\b")
+MIN_BM25 = 1.0
+
+
+@dataclass
+class Plan:
+    behavior: str | None = None  # decided by the safety gate: emergency | out_of_scope
+    kind: str = "none"  # corpus | trial | none
+    focus: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    intent: Intent = field(default_factory=Intent)
+    unknown_ids: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    advice: bool = False
+    by_retrieval: bool = False
+    compare: bool = False
+    expanded: str = ""
+    asked: str = ""  # the expanded question without the trial's name: what is asked of it
+    subset: list[str] | None = None  # corpus questions narrowed to some trials ("lupus trials")
+    answerable: list[str] = field(default_factory=list)  # no-info topics this trial's entry does cover
+    naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
+
+
+def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Trials named as 'the X study' (every such phrase, for comparisons) and where they are."""
+    linked: list[str] = []
+    spans = []
+    for match in SUBJECT.finditer(folded):
+        phrase = match.group(1)
+        found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0]
+        phase = re.search(r"phase (\d)", phrase)
+        if phase and len(found) > 1:
+            found = [t for t in found if catalog.entry(t).phase == f"Phase {phase.group(1)}"] or found
+        sized = [t for t in found if catalog.entry(t).enrollment is not None]
+        if len(sized) > 1 and (BIG.search(phrase) or SMALL.search(phrase)):
+            pick = max if BIG.search(phrase) else min
+            found = [pick(sized, key=lambda t: catalog.entry(t).enrollment)]
+        if found:
+            linked += [t for t in found if t not in linked]
+            spans.append(match.span(1))
+    return linked, spans
+
+
+def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
+    """Words that ask something beyond naming the trial ("and the vitiligo one?" has none)."""
+    named = set()
+    for trial_id in focus:
+        named |= catalog.trials[trial_id].entity_terms
+    return {w for w in content_tokens(folded) if w not in named and w not in GENERIC and not w.isdigit()}
+
+
+# A topic the entries usually don't cover, but some entry does: (evidence in its text, what to show).
+TOPIC_EVIDENCE = {"side_effects": (r"adverse events", "endpoint"), "dosing": (r"\bdose\b", "design")}
+
+
+def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
+    """'How long do they track side effects in the APS study?' is answerable: that entry says."""
+    for topic, (evidence, attribute) in TOPIC_EVIDENCE.items():
+        if topic not in plan.intent.no_info:
+            continue
+        texts = [" ".join(n.get_content() for n in catalog.trials[t].chunks.values()) for t in plan.focus]
+        if texts and all(re.search(evidence, text) for text in texts):
+            plan.answerable.append(topic)
+            if attribute not in plan.attributes:
+                plan.attributes.append(attribute)
+
+
+def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
+              min_dense: float) -> Plan:
+    if is_emergency(question):
+        return Plan(behavior="emergency")
+    if is_injection(question):
+        return Plan(behavior="out_of_scope")
+    expanded = expand(question, catalog.vocabulary)
+    intent = read_intent(expanded)
+    folded, rows = expand_parts(question, catalog.vocabulary)
+    subjects, spans = link_subjects(catalog, folded)
+    # What is asked is read without the trial's name: "the paediatric SLE trial" asks nothing of ages.
+    asked = folded
+    for start, end in reversed(spans):
+        asked = asked[:start] + " " + asked[end:]
+    asked_intent = read_intent(expand(asked, catalog.vocabulary)) if spans else intent
+    plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
+                expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
+    plan.intent.no_info = asked_intent.no_info
+    ids = find_trial_ids(question)
+    known = [i for i in ids if i in catalog.trials]
+    plan.unknown_ids = [i for i in ids if i not in catalog.trials]
+    linked = subjects or catalog.link(folded, rows)[0]
+    if spans:
+        plan.naming = {t for start, end in spans for t in tokens(expand(folded[start:end], catalog.vocabulary))}
+    else:
+        words = set(tokens(" ".join([folded, *rows])))
+        terms = set().union(*(catalog.trials[t].entity_terms for t in linked)) if linked else set()
+        plan.naming = terms & words
+        for lay, entry_words in lay_matches(folded):  # "scleroderma" named the trial too
+            if set(tokens(entry_words)) & terms:
+                plan.naming |= set(tokens(lay))
+    plan.hits = retriever.retrieve(question, expanded) if retriever else []
+
+    if known:
+        plan.kind, plan.focus = "trial", known
+    elif plan.unknown_ids:
+        plan.kind = "none"
+    elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1):
+        plan.kind, plan.subset = "corpus", linked or None
+        # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".
+        plan.focus = []
+        for kind in intent.corpus_kinds:
+            plan.focus += corpus_claims(catalog, kind, plan.subset, intent.phase, intent.week)[1]
+        plan.focus = list(dict.fromkeys(plan.focus))
+    elif linked:
+        plan.kind, plan.focus = "trial", linked
+    elif previous and previous.focus and (intent.follow_up or plan.attributes or len(expanded.split()) <= 6):
+        plan.kind, plan.focus = "trial", list(previous.focus)
+    elif intent.on_topic:
+        # Found by retrieval alone: needs shared words (BM25) as well as meaning, since every
+        # question about some disease is 'similar' to trial text (asthma scores like BICLA).
+        best = next((h for h in plan.hits[:3] if (h.bm25 or 0) >= MIN_BM25 and (h.dense or 0) >= min_dense), None)
+        if best:
+            plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
+    if plan.kind == "trial" and plan.focus:
+        _answerable_topics(catalog, plan)
+    if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
+        plan.compare = True
+        if not plan.attributes or re.search(r"bigger|larger|smaller|more|fewer|size", folded):
+            plan.attributes = ["size", *[a for a in plan.attributes if a != "size"]]
+    if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
+        CARRY_OVER.search(folded) or not own_words(catalog, folded, plan.focus)
+    ):
+        plan.attributes = list(previous.attributes)
+    return plan

@@ -1,0 +1,177 @@
+"""The staff review app: list logged turns, check each sentence against its source, record verdicts.
+
+A separate Gradio app from the patient chat, on its own port, behind a login (see staff_auth).
+It reads only the conversation log, so it starts without loading the assistant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.types import BEHAVIORS
+
+from .log import VERDICTS, ConversationLog, LogError, TurnFilter
+from .staff_auth import LoginGuard, make_checker
+from .staff_render import turn_html
+from .theme import CSS, make_theme
+
+logger = logging.getLogger(__name__)
+
+ANY = "any"
+TABLE_HEADERS = ["Turn", "Time (UTC)", "Session", "Question", "Behaviour", "Feedback", "Verdict"]
+FEEDBACK_CHOICES = [("any", ANY), ("thumbs up", "up"), ("thumbs down", "down"), ("no feedback", "none")]
+VERDICT_CHOICES = [("any", ANY), ("not reviewed", "none"), ("reviewed", "any-verdict")] + [(v, v) for v in VERDICTS]
+EXPORT_MAX_AGE = 3600  # seconds an exported CSV (patient text) may sit in the temp folder
+
+
+def parse_day(value: str, name: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LogError(f"{name} '{value}' is not a date; write it as YYYY-MM-DD") from None
+
+
+def make_filter(behavior: str, feedback: str, verdict: str, since: str, until: str, text: str) -> TurnFilter:
+    return TurnFilter(
+        behavior=None if behavior in (ANY, "", None) else behavior,
+        feedback=None if feedback in (ANY, "", None) else feedback,
+        verdict={ANY: None, "": None, None: None, "any-verdict": "any"}.get(verdict, verdict),
+        since=parse_day(since, "From"), until=parse_day(until, "To"), text=text or "",
+    )
+
+
+def table_rows(turns: list[dict]) -> list[list]:
+    def short(text: str, limit: int = 90) -> str:
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    return [[t["id"], t["created_at"].replace("T", " ").rstrip("Z"), t["session_id"][:8], short(t["question"]),
+             t["behavior"], t["feedback"] or "", t["verdict"] or ""] for t in turns]
+
+
+def export_path(folder: Path) -> Path:
+    """A fresh CSV path; exports older than EXPORT_MAX_AGE are removed first (they hold patient text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - EXPORT_MAX_AGE
+    for old in folder.glob("turns-*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return folder / f"turns-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.csv"
+
+
+def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr.Blocks:
+    export_dir = export_dir or Path(tempfile.gettempdir()) / "trialchat-staff-exports"
+
+    def list_turns(*filters):
+        try:
+            turns = log.turns(make_filter(*filters))
+        except LogError as exc:
+            return gr.update(), f"**Error:** {exc}"
+        return table_rows(turns), f"{len(turns)} turn{'s' if len(turns) != 1 else ''} shown."
+
+    def open_turn(turn_id):
+        if turn_id in (None, ""):
+            return "<p>Pick a turn in the table or type its number.</p>", gr.update(), gr.update()
+        try:
+            turn = log.turn(int(turn_id))
+        except LogError as exc:
+            return f"<p class='tc-error'>Error: {exc}</p>", gr.update(), gr.update()
+        if turn is None:
+            return f"<p>There is no turn {int(turn_id)}.</p>", None, ""
+        return turn_html(turn), turn["verdict"], turn["note"] or ""
+
+    def pick_row(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[0] if row else gr.update()
+
+    # Explicit parameters: Gradio injects gr.Request only into a plain positional parameter.
+    def save_verdict(turn_id, verdict, note, behavior, feedback, verdict_filter, since, until, text,
+                     request: gr.Request):
+        filters = (behavior, feedback, verdict_filter, since, until, text)
+        if turn_id in (None, ""):
+            return "**Error:** open a turn first.", gr.update(), gr.update(), gr.update()
+        if not verdict:
+            return "**Error:** choose a verdict.", gr.update(), gr.update(), gr.update()
+        try:
+            log.add_verdict(int(turn_id), verdict, note or "", reviewer=request.username or "staff")
+        except LogError as exc:
+            return f"**Error:** {exc}", gr.update(), gr.update(), gr.update()
+        rows, status = list_turns(*filters)
+        detail, _, _ = open_turn(turn_id)
+        return f"Saved: turn {int(turn_id)} is **{verdict}**.", rows, status, detail
+
+    def export(*filters):
+        try:
+            path = export_path(export_dir)
+            count = log.export_csv(path, make_filter(*filters))
+        except (LogError, OSError) as exc:
+            return gr.update(visible=False), f"**Error:** {exc}"
+        plural = "s" if count != 1 else ""
+        return gr.update(value=str(path), visible=True), f"Exported {count} turn{plural} with their verdicts."
+
+    with gr.Blocks(title="TrialChat staff review", analytics_enabled=False) as app:
+        gr.HTML("<header class='tc-header'><h1>TrialChat staff review</h1>"
+                "<p>Review logged answers: check each sentence against its source and record a verdict.</p></header>")
+        with gr.Row(equal_height=True):
+            behavior = gr.Dropdown([ANY, *BEHAVIORS, "error"], value=ANY, label="Behaviour", elem_id="f-behavior")
+            feedback = gr.Dropdown(FEEDBACK_CHOICES, value=ANY, label="Feedback", elem_id="f-feedback")
+            verdict_filter = gr.Dropdown(VERDICT_CHOICES, value=ANY, label="Verdict", elem_id="f-verdict")
+        with gr.Row(equal_height=True):
+            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="f-since", max_lines=1)
+            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="f-until", max_lines=1)
+            text = gr.Textbox(label="Search question and answer", elem_id="f-text", max_lines=1)
+        filters = [behavior, feedback, verdict_filter, since, until, text]
+        with gr.Row():
+            apply = gr.Button("Show turns", variant="primary", elem_id="apply")
+            export_btn = gr.Button("Export CSV", elem_id="export")
+        status = gr.Markdown(elem_id="list-status")
+        table = gr.Dataframe(headers=TABLE_HEADERS, datatype="str", type="array", interactive=False, wrap=True,
+                             label="Turns (select a row to open it)", elem_id="turns", max_height=420)
+        # Hidden until an export exists: Gradio's empty File puts aria-label on a role-less div (axe, serious).
+        export_file = gr.File(label="CSV export", elem_id="export-file", interactive=False, visible=False)
+        with gr.Row(equal_height=True):
+            turn_id = gr.Number(label="Turn number", precision=0, elem_id="turn-id", minimum=1)
+            open_btn = gr.Button("Open turn", elem_id="open")
+        detail = gr.HTML("<p>Pick a turn in the table or type its number.</p>", elem_id="turn-detail")
+        with gr.Group(elem_id="verdict-box"):
+            verdict = gr.Radio(list(VERDICTS), label="Verdict", elem_id="verdict")
+            note = gr.Textbox(label="Note (why)", lines=2, elem_id="note")
+            save = gr.Button("Save verdict", variant="primary", elem_id="save")
+        saved = gr.Markdown(elem_id="verdict-status")
+
+        # Staff endpoints are for this page only: "private" keeps them out of the API description.
+        private = {"api_visibility": "private"}
+        app.load(list_turns, filters, [table, status], **private)
+        apply.click(list_turns, filters, [table, status], **private)
+        text.submit(list_turns, filters, [table, status], **private)
+        table.select(pick_row, None, turn_id, **private).then(open_turn, turn_id, [detail, verdict, note], **private)
+        open_btn.click(open_turn, turn_id, [detail, verdict, note], **private)
+        turn_id.submit(open_turn, turn_id, [detail, verdict, note], **private)
+        save.click(save_verdict, [turn_id, verdict, note, *filters], [saved, table, status, detail], **private)
+        export_btn.click(export, filters, [export_file, status], **private)
+    return app
+
+
+def launch_staff(app: gr.Blocks, users: dict[str, str], host: str = "127.0.0.1", port: int = 7861,
+                 block: bool = True):
+    """Serve behind Gradio's login plus LoginGuard, which refuses every other route without a session."""
+    from starlette.middleware import Middleware
+
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    app.queue(default_concurrency_limit=4)
+    return app.launch(
+        server_name=host, server_port=port, prevent_thread_lock=not block, share=False,
+        auth=make_checker(users), auth_message="TrialChat staff only. Sign in with your staff account.",
+        app_kwargs={"middleware": [Middleware(LoginGuard, title="TrialChat staff sign-in")]},
+        show_error=False, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
+        enable_monitoring=False, max_file_size="1mb", css=CSS, theme=make_theme(), quiet=True,
+    )
