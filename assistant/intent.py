@@ -14,7 +14,8 @@ ATTRIBUTES: dict[str, str] = {
     "population": r"\bwho\b|for whom|eligib|\bages?\b|how old|\bold\b|young|children|adults?\b|criteria|"
                   r"qualify|take part|\bjoin|participat|inclusion|requirements?|\bfor (adults|children)|"
                   r"(decide|determine|confirm|know) (if|whether|that)|diagnos|classif|really ha(s|ve)|"
-                  r"need to (have|be)|\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
+                  r"needs? to (have|be)|how much .{0,30}(affected|covered|involved)|\baffected\b|"
+                  r"\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
                   r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes|open to)\b"
                   r" (\w+ ){0,2}(people|patients|kids|children|adults|anyone|men|women|teens|those|someone|with)\b|"
                   r"involvement|\bsubsets?\b|\btypes? of (people|patients)",

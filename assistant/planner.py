@@ -19,7 +19,10 @@ SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|"
                      r"comparison|versus|vs|difference between|than)\b")
-BIG, SMALL = re.compile(r"\b(big|bigger|biggest|large|larger|main)\b"), re.compile(r"\b(small|little|tiny)\b")
+BIG = re.compile(r"\b(big|bigger|biggest|large|larger|largest|main)\b")
+SMALL = re.compile(r"\b(small|smaller|smallest|little|tiny)\b")
+PLURAL_ASK = re.compile(r"\b(trials|studies|ones|any|all|which|list)\b")
+PILOT_WORDS = re.compile(r"\b(pilot|lab|samples?|blood|genes?|small|smaller|open[- ]?label|inflammat\w*)\b")
 MIN_BM25 = 1.0
 
 
@@ -40,6 +43,7 @@ class Plan:
     subset: list[str] | None = None  # corpus questions narrowed to some trials ("lupus trials")
     answerable: list[str] = field(default_factory=list)  # no-info topics this trial's entry does cover
     naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
+    earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
 
 
 def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -47,8 +51,11 @@ def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[
     linked: list[str] = []
     spans = []
     for match in SUBJECT.finditer(folded):
-        phrase = match.group(1)
-        found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0]
+        # "the phases of the APS trial": the name is what follows the last "of/in/for (the)".
+        parts = re.split(r"\b(?:of|in|for|from|about|with|and|or|between) (?:the |this |that )?", match.group(1))
+        phrase = parts[-1]
+        start = match.end(1) - len(phrase)
+        found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0] or by_fields(catalog, phrase)
         phase = re.search(r"phase (\d)", phrase)
         if phase and len(found) > 1:
             found = [t for t in found if catalog.entry(t).phase == f"Phase {phase.group(1)}"] or found
@@ -56,10 +63,57 @@ def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[
         if len(sized) > 1 and (BIG.search(phrase) or SMALL.search(phrase)):
             pick = max if BIG.search(phrase) else min
             found = [pick(sized, key=lambda t: catalog.entry(t).enrollment)]
+        found = narrow(catalog, found, folded)
         if found:
             linked += [t for t in found if t not in linked]
-            spans.append(match.span(1))
+            spans.append((start, match.end(1)))
     return linked, spans
+
+
+FIELD_NAMES = [  # "the completed one", "the phase 4 one", "the pilot": trials named by a field
+    (r"\b(completed|finished|done)\b", lambda e: (e.status or "").lower() == "completed"),
+    (r"\bpilot\b", lambda e: "pilot" in e.design),
+    (r"\bopen[- ]?label\b", lambda e: "open-label" in e.design),
+    (r"\bproof[- ]of[- ]concept\b", lambda e: "proof-of-concept" in e.design),
+    (r"\b(phototherapy|light)\b", lambda e: "phototherapy" in (e.intervention or "")),
+    (r"\b(shot|injection|subcutaneous)\b", lambda e: "subcutaneous" in (e.route or "")),
+    (r"\b(children|kids|pediatric|paediatric)\b", lambda e: bool(e.includes_children)),
+]
+
+
+def by_fields(catalog: Catalog, phrase: str) -> list[str]:
+    """Trials a phrase names by their fields rather than their condition."""
+    phase = re.search(r"phase (\d)", phrase)
+    found = [t for t in catalog.order if phase and catalog.entry(t).phase == f"Phase {phase.group(1)}"]
+    for pattern, test in FIELD_NAMES:
+        if re.search(pattern, phrase):
+            found = [t for t in (found or catalog.order) if test(catalog.entry(t))]
+    return found if len(found) < len(catalog.trials) else []
+
+
+OTHER = re.compile(r"\b(the other|other one|the second one|the rest)\b")
+QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
+
+
+def asked_part(folded: str) -> str:
+    """In a long message with a story first, the question is in the sentences that end with '?'."""
+    if len(folded) < 200:
+        return folded
+    questions = QUESTION_SENTENCE.findall(folded)
+    return " ".join(questions) if questions else folded
+
+
+def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
+    """Break ties the way patients mean them: 'the adult SLE study' is not the children's one, and
+    'the skin lupus study' is the main trial, not the 10-person lab pilot, unless they say pilot."""
+    if len(linked) < 2 or PLURAL_ASK.search(folded):
+        return linked
+    kept = linked
+    if re.search(r"\badults?\b", folded) and not re.search(r"\b(children|kids?|pediatric)\b", folded):
+        kept = [t for t in kept if not catalog.entry(t).includes_children] or kept
+    if not PILOT_WORDS.search(folded):
+        kept = [t for t in kept if "pilot" not in catalog.entry(t).design] or kept
+    return kept
 
 
 def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
@@ -100,14 +154,15 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     asked = folded
     for start, end in reversed(spans):
         asked = asked[:start] + " " + asked[end:]
-    asked_intent = read_intent(expand(asked, catalog.vocabulary)) if spans else intent
+    asked = asked_part(asked)
+    asked_intent = read_intent(expand(asked, catalog.vocabulary)) if asked != folded else intent
     plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
     plan.intent.no_info = asked_intent.no_info
     ids = find_trial_ids(question)
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-    linked = subjects or catalog.link(folded, rows)[0]
+    linked = subjects or narrow(catalog, catalog.link(folded, rows)[0], folded)
     if spans:
         plan.naming = {t for start, end in spans for t in tokens(expand(folded[start:end], catalog.vocabulary))}
     else:
@@ -118,6 +173,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             if set(tokens(entry_words)) & terms:
                 plan.naming |= set(tokens(lay))
     plan.hits = retriever.retrieve(question, expanded) if retriever else []
+    if previous:
+        plan.earlier = [*previous.earlier, previous.focus]
 
     if known:
         plan.kind, plan.focus = "trial", known
@@ -132,6 +189,10 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         plan.focus = list(dict.fromkeys(plan.focus))
     elif linked:
         plan.kind, plan.focus = "trial", linked
+    elif previous and OTHER.search(folded) and previous.earlier:
+        # "the other one": the trial of an earlier list that the last answer was not about.
+        group = next((g for g in reversed(previous.earlier) if set(previous.focus) < set(g)), previous.earlier[-1])
+        plan.kind, plan.focus = "trial", [t for t in group if t not in previous.focus] or list(previous.focus)
     elif previous and previous.focus and (intent.follow_up or plan.attributes or len(expanded.split()) <= 6):
         plan.kind, plan.focus = "trial", list(previous.focus)
     elif intent.on_topic:
@@ -143,8 +204,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if plan.kind == "trial" and plan.focus:
         _answerable_topics(catalog, plan)
     if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
-        plan.compare = True
         if not plan.attributes or re.search(r"bigger|larger|smaller|more|fewer|size", folded):
+            plan.compare = True
             plan.attributes = ["size", *[a for a in plan.attributes if a != "size"]]
     if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
         CARRY_OVER.search(folded) or not own_words(catalog, folded, plan.focus)

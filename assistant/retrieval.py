@@ -12,6 +12,8 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from .catalog import Catalog
 
 logger = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG when imported, which floods every CLI run with index messages.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @dataclass

@@ -33,23 +33,23 @@ _FIRST_PERSON = re.compile(r"\b(i|im|ive|me|my|mine|we|our|he|she|his|her|hes|sh
 
 _ADVICE = [
     r"\bshould (i|we|my|he|she|they|me)\b",
-    r"\b(should|can|could|may|do|would) (i|we|my \w+|he|she) (take|start|stop|quit|switch|skip|use|join|"
-    r"enrol+|sign up|try|get|double|increase|decrease|give)\b",
+    r"\b(i|we) should (i )?(sign|join|enrol+|take|start|stop|try|let|put|switch|skip)\b",
+    r"\b(should|can|could|may) (i|we|my \w+|he|she) (just |still |really |safely )?(take|start|stop|quit|switch|"
+    r"skip|join|enrol+|sign up|try|double|increase|decrease|give|keep|continue|stay on|come off|go off)\b",
     r"\bam i (eligible|a (good )?candidate|able to (join|take part|enrol+)|too old|too young|allowed)\b",
     r"\b(is|would) (it|this|anifrolumab|the (drug|study|trial|medicine)) (be )?(safe|right|good|ok|okay|"
     r"worth it) for (me|my|him|her|us)\b",
-    r"\b(safe|right|good|ok|okay) for me\b",
+    r"\b(safe|right|good|ok|okay|best) (one |trial |study |option |choice )?for (me|my (son|daughter|child|kid))\b",
+    r"\bfor me to (pick|choose|join|take)\b|\bwhich .{0,30}should (i|we) (pick|choose|join|go for)\b",
     r"\bwhat (dose|dosage|amount) (should|do|can|would) (i|we|my|he|she)\b",
     r"\b(how much|how many) .{0,20}should (i|we|my|he|she) (take|get|use)\b",
     r"\b(can|could|do|does) (i|my \w+|he|she) (qualify|participate|take part|be in)\b",
-    r"\b(my|our) (doctor|rheumatologist|nephrologist|dermatologist) (said|says|wants|told)\b",
     r"\bis (it|this) (a good idea|worth) .{0,30}\b(me|my|join|take)\b",
     r"\b(would|will) (it|this|anifrolumab) (help|work for|cure) (me|my|him|her)\b",
     r"\b(i|im) (thinking|considering|planning) (of|about) (joining|taking|stopping|starting|enrol+ing)\b",
-    r"\binstead of my\b|\bwith my (meds|medication|medicine|medicines|pills|treatment)\b",
+    r"\binstead of my\b|\b(stop|skip|quit|change) (taking )?my (meds|medication|medicine|medicines|pills|treatment)\b",
     r"\b(would|will) (you|u) (sign up|join|take|do|enrol+|try)\b|\bif (you|u) were me\b",
-    r"\b(can|should|could) (i|we|he|she) (keep|continue|stay on|come off|go off|still)\b",
-    r"\b(my|our) (doctor|dr|rheumatologist) (offered|suggested|recommended|wants)\b",
+    r"\bsign (him|her|me|them|my \w+) up\b|\bdo you (think|recommend) (i|we|my|he|she)\b",
 ]
 _INJECTION = [
     r"ignore (all |any |the |your |my )?(previous |prior |above |earlier )?(instructions|rules|prompts?|directions)",
@@ -62,10 +62,18 @@ _INJECTION = [
     r"forget (everything|all|your) (you|instructions|rules|training)",
     r"new (instructions|rules):",
 ]
+# Requests for another kind of work; they may mention lupus but are not about the trials.
+_OFF_TOPIC_TASK = [
+    r"\b(meal|diet|workout|exercise) plan\b|\brecipes?\b|\btell me a joke\b|\bjokes?\b",
+    r"\b(summari[sz]e|read|open|visit|browse) (this|that|the) (page|link|article|url|website|site)\b",
+    r"\bwrite (me )?(a |an )?(poem|story|essay|song|code|program|email|letter|function)\b",
+    r"\btranslate (this|that|it)\b|\b(forget|stop talking about) the (trials|studies)\b",
+]
 
 EMERGENCY_RE = [re.compile(p) for p in _EMERGENCY]
 ADVICE_RE = [re.compile(p) for p in _ADVICE]
 INJECTION_RE = [re.compile(p) for p in _INJECTION]
+OFF_TOPIC_RE = [re.compile(p) for p in _OFF_TOPIC_TASK]
 
 
 def _folded(question: str) -> str:
@@ -86,5 +94,6 @@ def is_advice(question: str) -> bool:
 
 
 def is_injection(question: str) -> bool:
+    """Attempts to change the assistant's instructions, or requests for other kinds of work."""
     text = " ".join(fold(question).split())
-    return any(p.search(text) for p in INJECTION_RE)
+    return any(p.search(text) for p in INJECTION_RE) or any(p.search(text) for p in OFF_TOPIC_RE)

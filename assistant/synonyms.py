@@ -14,7 +14,9 @@ from .text import fold
 
 SYNONYMS: list[tuple[str, str]] = [
     (r"\b(kids?|child|children|childrens|paediatric|pediatric|peds|teens?|teenagers?|adolescents?|"
-     r"young (people|patients)|minors?|under 18|my (son|daughter))\b", "children adolescents pediatric"),
+     r"young (people|patients)|minors?|under 18|my (son|daughter)|ppl my age|people my age)\b",
+     "children adolescents pediatric"),
+    (r"\b(i m|im|i am|is|aged?|age of) ([5-9]|1[0-7])( years?| yrs?| y o)?( old)?\b", "children adolescents pediatric"),
     (r"\b(kidneys?|renal)\b", "lupus nephritis kidney"),
     (r"\bscleroderma\b", "systemic sclerosis"),
     (r"\b(skin lupus|lupus (of|on|in) the skin|discoid lupus|cutaneous lupus)\b", "cutaneous lupus erythematosus"),

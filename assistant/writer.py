@@ -18,6 +18,13 @@ DEFINITION = re.compile(
     r"\b(means|stands for|is a (combined|response) score|looks like|is based on|[Dd]octors call|joins several|"
     r"group these|are formal rules|are health problems|is the only)\b"
 )
+# Design words a question may ask about, and the entry wording that answers each.
+DESIGN_WORDS = {
+    "placebo": r"[Pp]lacebo", "open": r"open-label", "label": r"open-label", "standard": r"standard of care",
+    "usual": r"standard of care", "phototherapy": r"phototherapy|light", "light": r"phototherapy|light",
+    "dose": r"\bdose\b", "pilot": r"pilot", "proof": r"proof-of-concept", "group": r"group",
+    "combin": r"phototherapy|added to|\bplus\b", "add": r"added to|standard of care",
+}
 _SUBJECT = re.compile(r"^(This study|The study|It|This)\b")
 ORDER = ["size", "phase", "condition", "population", "endpoint", "design", "route", "status", "timing"]
 
@@ -40,17 +47,20 @@ def picks_for(doc: TrialDoc, attribute: str, question: str, compact: bool) -> li
     if attribute == "phase":
         return _pick(doc, SUMMARY, r"Phase \d", 1)
     if attribute == "condition":
-        return _pick(doc, SUMMARY, r"^(?!.*(Phase \d|includ\w* \d+))", 3 if not compact else 1)
+        if compact:
+            return _pick(doc, SUMMARY, r"^(?!.*(Phase \d|includ\w* \d+))", 1)
+        return (_pick(doc, SUMMARY, r"^(?!.*(Phase \d|includ\w* \d+))", 3)
+                + _pick(doc, WHO, r"\b(with|have|has)\b", 1))
     if attribute == "population":
         return _pick(doc, WHO, None, 3 if not compact else 1)
     if attribute == "endpoint":
         aims = _pick(doc, HOW, r"\baims?\b", 2)
         return (_pick(doc, MEASURES, None, limit) + ([] if compact else aims)) or aims or "endpoint"
     if attribute == "design":
-        if "placebo" in question:
-            found = _anywhere(doc, r"[Pp]lacebo")
-            return found[:limit] if found else _pick(doc, HOW, None, limit)
-        return _pick(doc, HOW, None, limit)
+        asked = [rx for word, rx in DESIGN_WORDS.items() if word in question]
+        found = [p for rx in asked for p in _anywhere(doc, rx)]
+        found = list(dict.fromkeys(found))
+        return found[:limit] if found else _pick(doc, HOW, None, limit)
     if attribute == "route":
         return _anywhere(doc, r"shot|injection|subcutaneous|infusion|pill")[:2] or "route"
     if attribute == "status":

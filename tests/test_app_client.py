@@ -48,14 +48,6 @@ def last_answer(reply) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_served_chat_answers_with_citations(served):
-    from gradio_client import Client
-
-    text = last_answer(Client(served, verbose=False).predict(
-        "How many people are in the lupus nephritis study?", api_name="/chat"))
-    assert "336" in text and "[1]" in text and "NCT05138133" in text
-
-
 def test_eight_sessions_at_once_keep_their_own_history_and_log_every_turn_once(served, log):
     from gradio_client import Client
 
@@ -83,6 +75,14 @@ def test_eight_sessions_at_once_keep_their_own_history_and_log_every_turn_once(s
     assert len(by_session) == SESSIONS
     assert sorted(tuple(q) for q in by_session.values()) == sorted(
         (OPENERS[k][0], FOLLOW_UP) for k in kinds)
+
+
+def test_served_chat_answers_with_citations(served):
+    from gradio_client import Client
+
+    text = last_answer(Client(served, verbose=False).predict(
+        "How many people are in the lupus nephritis study?", api_name="/chat"))
+    assert "336" in text and "[1]" in text and "NCT05138133" in text
 
 
 def test_script_in_a_question_comes_back_as_text(served):

@@ -106,8 +106,10 @@ def assert_accessible(page, name: str) -> None:
 
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    report = "; ".join(f"{v['id']} ({v['impact']}): " + ", ".join(str(n["target"]) for n in v["nodes"][:3])
-                       for v in bad)
+    def where(node: dict) -> str:
+        return f"{node['target']} {node['html'][:120]} {node.get('failureSummary', '')[:400]}".replace("\n", " ")
+
+    report = "; ".join(f"{v['id']} ({v['impact']}): " + ", ".join(where(n) for n in v["nodes"][:3]) for v in bad)
     assert not bad, f"{name}: {report}"
 
 
@@ -202,11 +204,11 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     page.locator("#verdict-status").get_by_text("Saved").wait_for()
     assert log.turn(turn["id"])["verdict"] == "correct"
     assert_accessible(page, "staff review")
-    page.screenshot(path=str(artifacts / "staff-desktop.png"), full_page=True)
 
     page.locator("#export").click()
     link = page.locator("#export-file a[href*='.csv']").first
     link.wait_for()
+    page.screenshot(path=str(artifacts / "staff-desktop.png"), full_page=True)
     with page.expect_download() as download:
         link.click()
     rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
@@ -232,9 +234,24 @@ def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     box = marker.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    assert page.locator("#not-advice").is_visible()
+    # The note and the question box stay on screen at phone size (no scrolling needed).
+    for selector in ("#not-advice", "#question textarea"):
+        box = page.locator(selector).bounding_box()
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], selector
     assert_accessible(page, "patient chat (phone)")
     page.screenshot(path=str(artifacts / "patient-phone.png"), full_page=True)
+    # Clearing the chat also forgets its history: "it" no longer means the kidney study.
+    page.locator("#chatbot button[aria-label*='lear']").first.click()
+    wait_for(lambda: page.locator("[data-testid='bot']").count() == 0)
+    ask(page, "how many people are in it?")
+    page.locator("[data-testid='bot']").first.wait_for()
+    wait_for(lambda: "tc-typing" not in page.locator("[data-testid='bot']").first.inner_html())
+    assert "336" not in page.locator("[data-testid='bot']").first.inner_text()
+    page.get_by_role("tab", name="Trials").click()
+    page.locator("#trials-table [role=gridcell][data-col='0']").first.click()
+    page.locator("#trial-detail").get_by_text("Where these facts come from").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(artifacts / "trials-phone.png"), full_page=True)
 
     staff = open_page(staff_url, PHONE)
     staff_login(staff.page)

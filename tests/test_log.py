@@ -161,3 +161,16 @@ def test_a_crash_mid_write_loses_no_earlier_turn(tmp_path):
     assert [t["question"] for t in log.turns()] == ["question 2", "question 1", "question 0"]
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_concurrent_first_writes_all_land_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = ConversationLog(tmp_path / "fresh" / "log.sqlite3")  # schema not created yet: the first writes race
+
+    def write(session: int) -> list[int | None]:
+        return [log.record(f"s{session}", answer(f"question {session}-{i}"), CONFIG) for i in range(5)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = [i for batch in pool.map(write, range(8)) for i in batch]
+    assert None not in ids and len(set(ids)) == 40 == log.count()

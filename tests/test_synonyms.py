@@ -9,6 +9,7 @@ from assistant.synonyms import SYNONYMS, correct_spelling, expand
 # One lay phrase per table row (same order as SYNONYMS), and the entry words it must add.
 ROW_EXAMPLES = [
     "is there anything for kids",
+    "my son is 12",
     "the kidney one",
     "i have scleroderma",
     "my skin lupus",
