@@ -97,6 +97,13 @@ class Catalog:
         total = max(len(self.trials), 1)
         self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
         self.vocabulary = frozenset(t for n in self.nodes for t in tokens(n.get_content()) if t.isalpha())
+        # term -> trials that have it, and each trial's place in ``order``: link() scores only the
+        # trials that share a word with the question (a few, out of thousands at scale).
+        self._rank = {t: i for i, t in enumerate(self.order)}
+        self._with_term: dict[str, list[str]] = defaultdict(list)
+        for trial_id, doc in self.trials.items():
+            for term in doc.entity_terms:
+                self._with_term[term].append(trial_id)
 
     @staticmethod
     def _entity_terms(entry: Entry) -> set[str]:
@@ -130,13 +137,16 @@ class Catalog:
         text = NON_ENTITY.sub(" ", text)
         words = set(tokens(text)) | {f"n{m.group(1)}" for m in SIZE_MENTION.finditer(text)}
         rows = [set(tokens(row)) - words for row in expansions]
-        scores = {}
-        for trial_id, doc in self.trials.items():
+        # A trial sharing no term scores 0; the others get exactly the sum they always had.
+        scores: dict[str, float] = dict.fromkeys(self.trials, 0)
+        candidates = {t for term in words.union(*rows) for t in self._with_term.get(term, ())}
+        for trial_id in candidates:
+            doc = self.trials[trial_id]
             score = sum(self.idf[t] for t in doc.entity_terms & words)
             score += sum(0.8 * max((self.idf[t] for t in doc.entity_terms & row), default=0.0) for row in rows)
             scores[trial_id] = score
         best = max(scores.values(), default=0.0)
         if best <= 0:
             return [], scores
-        chosen = [t for t in self.order if scores[t] >= ratio * best]
+        chosen = [t for t in sorted(candidates, key=self._rank.__getitem__) if scores[t] >= ratio * best]
         return sorted(chosen, key=lambda t: -scores[t]), scores

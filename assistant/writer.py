@@ -80,8 +80,8 @@ def _label(doc: TrialDoc, sentence: str) -> str:
     return f"In {name}, {sentence}"
 
 
-def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2,
-                   naming: set[str] = frozenset()) -> list[tuple[str, int]]:
+def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2, naming: set[str] = frozenset(),
+                   rare_names: bool = True) -> list[tuple[str, int]]:
     """Sentences sharing the question's own words: 'lung', 'segmental', '5%'.
 
     Words that named the trial count only where they are rare in its entry: "lung" picks the one
@@ -100,7 +100,7 @@ def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2,
     words = {w for w in content_tokens(question) if w not in GENERIC and len(w) > 2}
     words |= set(re.findall(r"\d+%", question))
     words -= set(tokens(doc.entry.short_name))
-    words = {w for w in words if w not in naming or sum(hits(w, f) for f in found_in) <= 2}
+    words = {w for w in words if w not in naming or (rare_names and sum(hits(w, f) for f in found_in) <= 2)}
     if not words:
         return []
     scored = []

@@ -104,6 +104,8 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
         question.submit(ask, [question, state], [chatbot, state, question], api_name="chat")
         send.click(ask, [question, state], [chatbot, state, question], api_visibility="private")
         chatbot.like(feedback, state, None, api_visibility="private")
+        # The bin icon clears the chat; drop the history too, so the next question starts a new session.
+        chatbot.clear(lambda: None, None, state, api_visibility="private")
     return app
 
 

@@ -14,6 +14,7 @@ import csv
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ class ConversationLog:
         # Short busy timeout: a patient waits at most this long for a locked log before the answer goes out.
         self.timeout = timeout
         self._ready = False
+        self._lock = threading.Lock()  # the first turns of several sessions may arrive at once
 
     # -- plumbing ---------------------------------------------------------------------------------
     @contextmanager
@@ -131,7 +133,9 @@ class ConversationLog:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             if not self._ready:
-                self._migrate(conn)
+                with self._lock:
+                    if not self._ready:
+                        self._migrate(conn)
             # IMMEDIATE takes the write lock up front, so a busy log fails fast instead of mid-write.
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:

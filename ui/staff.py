@@ -139,7 +139,7 @@ def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr
         # Hidden until an export exists: Gradio's empty File puts aria-label on a role-less div (axe, serious).
         export_file = gr.File(label="CSV export", elem_id="export-file", interactive=False, visible=False)
         with gr.Row(equal_height=True):
-            turn_id = gr.Number(label="Turn number", precision=0, elem_id="turn-id", minimum=1)
+            turn_id = gr.Number(label="Turn number", precision=0, elem_id="turn-id")
             open_btn = gr.Button("Open turn", elem_id="open")
         detail = gr.HTML("<p>Pick a turn in the table or type its number.</p>", elem_id="turn-detail")
         with gr.Group(elem_id="verdict-box"):

@@ -16,6 +16,8 @@ def make_theme() -> gr.themes.Base:
 
 # Colours are explicit pairs checked for WCAG AA contrast (4.5:1 or better) in light and dark themes.
 CSS = """
+/* Side padding shrinks on phones. Not in a media query: Gradio scopes those to elements inside .contain. */
+.main.app { padding-left: clamp(.5rem, 2.5vw, 2rem) !important; padding-right: clamp(.5rem, 2.5vw, 2rem) !important; }
 .tc-header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
 .tc-header p { margin: 0; }
 #not-advice { margin: 0; padding: .5rem .75rem; border-radius: 6px; border-left: 4px solid #c2410c;
@@ -28,7 +30,7 @@ a.tc-cite { display: inline-block; min-width: 1.6em; margin: 0 .1em; padding: 0 
 a.tc-cite:hover { background: #1e3a8a; }
 a.tc-cite:focus-visible, .tc-source summary:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
 .tc-sources { margin-top: .6rem; }
-.tc-sources-title { font-weight: 600; margin: 0 0 .25rem !important; }
+.tc-sources-title { font-weight: 600; font-size: .95em; margin: 0 0 .25rem !important; }
 details.tc-source { margin: .35rem 0; padding: .4rem .6rem; border: 1px solid #94a3b8; border-radius: 8px;
   background: #f8fafc; color: #0f172a; }
 details.tc-source summary { cursor: pointer; font-weight: 600; color: #0f172a; }
@@ -48,16 +50,22 @@ mark { background: #fde68a; color: #111827; padding: 0 .1em; border-radius: 2px;
 .tc-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 .tc-table caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 .tc-table th, .tc-table td { border: 1px solid #94a3b8; padding: .3rem .5rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 .tc-passage + .tc-passage { margin-top: .4rem; }
 .tc-pass { color: #166534; font-weight: 700; }
 .tc-fail, .tc-error { color: #991b1b; font-weight: 700; }
 .tc-quote { white-space: pre-wrap; overflow-wrap: anywhere; }
+.tc-charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+.tc-charts figure { margin: 0; max-width: 100%; flex: 1 1 20rem; }
 .tc-charts img { max-width: 100%; height: auto; }
-.tc-charts figure { display: inline-block; margin: 0 1rem 1rem 0; max-width: 100%; }
+/* The selected tab's text is the accent colour, blue-500 (3.7:1 on white); darker in light mode, lighter in dark. */
+button[role="tab"].selected { color: #1d4ed8; }
+.dark button[role="tab"].selected { color: #93c5fd; }
 /* The upload area's "- or -" is light grey (1.9:1); body text colour keeps it readable. */
 #eval-file .or { color: var(--body-text-color); }
 @media (max-width: 480px) {
+  /* Phones: a shorter chat, so the note and the question box fit on screen. */
+  #chatbot { height: 45vh !important; }
   .tc-header h1 { font-size: 1.3rem; }
   .tc-entry dl, .tc-facts { grid-template-columns: 1fr; }
 }
