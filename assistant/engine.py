@@ -8,8 +8,9 @@ import time
 from collections.abc import Iterable
 
 from ingest.embedding import load_embed_model
+from ingest.errors import StoreError
 from ingest.settings import Settings
-from ingest.store import Store
+from ingest.store import INGEST_HINT, Store
 
 from . import phrases
 from .catalog import Catalog
@@ -17,6 +18,7 @@ from .citations import render, split_sentences
 from .corpus import compare_claims, corpus_claims
 from .planner import Plan, make_plan
 from .retrieval import HybridRetriever, ranked_trials
+from .safety import is_emergency
 from .synonyms import english_words
 from .text import clean, content_tokens
 from .types import Answer, Claim
@@ -48,7 +50,7 @@ def user_turns(history: Iterable) -> list[str]:
 class Assistant:
     def __init__(self, settings: Settings, store: Store | None = None, writer=None):
         self.settings = settings
-        self.store = store or Store(settings)
+        self.store = store
         # Optional LLM writer: gets the grounded answer and its sources, returns a validated answer.
         self.writer = writer
         self.embed_model = load_embed_model(settings.embed_batch_size)
@@ -56,18 +58,41 @@ class Assistant:
         self._catalog: Catalog | None = None
         self._retriever: HybridRetriever | None = None
         self._checked = 0.0
+        self.store_error: StoreError | None = None
         self.refresh(force=True)
         english_words()  # load the word list now, not during the first patient's question
 
+    @property
+    def ready(self) -> bool:
+        """False while the store is missing or unreadable; the app still runs and says what to do."""
+        return self._catalog is not None
+
     # -- store ------------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Reload entries and the BM25 index when an ingest has changed the store."""
+        """Reload entries and the BM25 index when an ingest has changed the store.
+
+        A missing or broken store is remembered, not raised: the app keeps serving (emergency help
+        included) and picks the store up as soon as `trialchat ingest` has built it.
+        """
+        try:
+            self._refresh(force)
+            self.store_error = None
+        except StoreError as exc:
+            self.store_error = exc
+            logger.error("trial store unavailable: %s", exc)
+        except Exception as exc:  # a corrupted store can fail deep inside chromadb
+            self.store_error = StoreError(f"the trial store could not be read ({exc}); {INGEST_HINT}")
+            logger.exception("trial store unreadable")
+
+    def _refresh(self, force: bool) -> None:
         if not force and time.monotonic() - self._checked < 2.0:
             return
         with self._lock:
+            self._checked = time.monotonic()
+            if self.store is None:
+                self.store = Store(self.settings)
             collection = self.store.collection()
             state = self.store.state(collection)
-            self._checked = time.monotonic()
             if not force and self._catalog and self._catalog.corpus_hash == state["corpus_hash"]:
                 return
             catalog = Catalog(self.store.all_nodes(collection), state["corpus_hash"])
@@ -109,6 +134,11 @@ class Assistant:
             notes.append(phrases.TOO_LONG.format(limit=self.settings.max_question_chars))
         if not raw:
             return Answer(question=question, text=phrases.EMPTY_QUESTION, behavior="out_of_scope")
+        if not self.ready:
+            # Safety does not wait for the store: emergencies still get emergency help.
+            if is_emergency(raw):
+                return Answer(question, phrases.EMERGENCY, "emergency")
+            return Answer(question, phrases.STORE_NOT_READY, "no_info", notes=[str(self.store_error)])
         previous = None
         for turn in user_turns(history)[-6:]:
             turn = clean(turn)[: self.settings.max_question_chars]

@@ -43,6 +43,11 @@ OUT_OF_SCOPE = (
     "such as who they are for, their size, phase and what they measure."
 )
 
+STORE_NOT_READY = (
+    "TrialChat can't read its trial entries right now, so it can't answer. "
+    "The people running this service need to run `trialchat ingest`. Please try again later."
+)
+
 EMPTY_QUESTION = "Please type a question about the anifrolumab trials, for example: Which study is the biggest?"
 TOO_LONG = "Your question was very long, so I only read the first {limit} characters."
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from llama_index.core import VectorStoreIndex
+from llama_index.core.node_parser import MarkdownNodeParser
 from llama_index.core.schema import QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -38,7 +39,10 @@ class HybridRetriever:
         self.top_k = top_k
         self.rrf_k = rrf_k
         self.embed_model = embed_model
-        index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
+        # A read-only index never transforms nodes; naming a parser stops llama-index building its
+        # default one, which loads a tiktoken vocabulary (about 1 s of every start).
+        index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model,
+                                                   transformations=[MarkdownNodeParser()])
         self.dense = index.as_retriever(similarity_top_k=top_k)
         nodes = [_bm25_text(n) for n in catalog.nodes]
         self.bm25 = (

@@ -12,10 +12,12 @@ from ui.log import ConversationLog
 
 pytestmark = pytest.mark.server
 
-SESSIONS = 8
 FOLLOW_UP = "how many people are in it?"
-OPENERS = {"vitiligo": ("tell me about the vitiligo study", "48", "NCT05917561"),
-           "kidney": ("tell me about the lupus nephritis study", "336", "NCT05138133")}
+PHASE = "and what phase is it?"
+OPENERS = {"vitiligo": ("tell me about the vitiligo study", "48", "NCT05917561", "Phase 2"),
+           "kidney": ("tell me about the lupus nephritis study", "336", "NCT05138133", "Phase 3"),
+           "aps": ("what is the APS study", "20", "2025-520918-64-00", "Phase 2"),
+           "sle": ("the phase 4 lupus study?", "376", "NCT04877691", "Phase 4")}
 
 
 def free_port() -> int:
@@ -48,33 +50,37 @@ def last_answer(reply) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_eight_sessions_at_once_keep_their_own_history_and_log_every_turn_once(served, log):
+@pytest.mark.parametrize("sessions", [8, 16])
+def test_sessions_at_once_keep_their_own_history_and_log_every_turn_once(served, log, sessions):
+    """Interleaved three-turn conversations: each follow-up must follow its own session's trial."""
     from gradio_client import Client
 
     before = log.count()
-    kinds = ["vitiligo" if i % 2 == 0 else "kidney" for i in range(SESSIONS)]
+    kinds = [list(OPENERS)[i % len(OPENERS)] for i in range(sessions)]
 
-    def converse(kind: str) -> tuple[str, str]:
+    def converse(kind: str) -> tuple[str, str, str]:
         client = Client(served, verbose=False)  # one Client = one session
         client.predict(OPENERS[kind][0], api_name="/chat")
-        return kind, last_answer(client.predict(FOLLOW_UP, api_name="/chat"))
+        size = last_answer(client.predict(FOLLOW_UP, api_name="/chat"))
+        return kind, size, last_answer(client.predict(PHASE, api_name="/chat"))
 
-    with ThreadPoolExecutor(max_workers=SESSIONS) as pool:
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
         results = list(pool.map(converse, kinds))
-    for kind, follow_up in results:
-        _, number, trial_id = OPENERS[kind]
-        other = OPENERS["kidney" if kind == "vitiligo" else "vitiligo"]
-        assert re.search(rf"\b{number}\b", follow_up) and trial_id in follow_up, (kind, follow_up)
-        assert other[2] not in follow_up, f"cross-talk: {kind} session got {other[2]}"
+    for kind, size, phase in results:
+        _, number, trial_id, phase_name = OPENERS[kind]
+        assert re.search(rf"\b{number}\b", size) and trial_id in size, (kind, size)
+        assert trial_id in phase and phase_name in phase, (kind, phase)
+        others = [o[2] for k, o in OPENERS.items() if k != kind]
+        assert not any(o in size or o in phase for o in others), f"cross-talk in the {kind} session"
 
     turns = log.turns()[: log.count() - before]
-    assert len(turns) == 2 * SESSIONS
+    assert len(turns) == 3 * sessions
     by_session: dict[str, list[str]] = {}
     for turn in reversed(turns):
         by_session.setdefault(turn["session_id"], []).append(turn["question"])
-    assert len(by_session) == SESSIONS
+    assert len(by_session) == sessions
     assert sorted(tuple(q) for q in by_session.values()) == sorted(
-        (OPENERS[k][0], FOLLOW_UP) for k in kinds)
+        (OPENERS[k][0], FOLLOW_UP, PHASE) for k in kinds)
 
 
 def test_served_chat_answers_with_citations(served):

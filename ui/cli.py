@@ -26,15 +26,23 @@ def _fail(message: str, code: int = 1):
     sys.exit(code)
 
 
-def make_assistant(settings: Settings):
-    """The assistant every command uses, with the LLM writer from settings.llm (None = grounded)."""
+def make_assistant(settings: Settings, require_store: bool = True):
+    """The assistant every command uses, with the LLM writer from settings.llm (None = grounded).
+
+    One-shot commands stop with the store's error; `serve` starts anyway and tells patients.
+    """
     from assistant.engine import Assistant
     from assistant.llm import make_writer
 
     try:
-        return Assistant(settings, writer=make_writer(settings))
+        assistant = Assistant(settings, writer=make_writer(settings))
     except TrialChatError as exc:
         _fail(str(exc))
+    if not assistant.ready:
+        if require_store:
+            _fail(str(assistant.store_error))
+        click.echo(f"Warning: {assistant.store_error}", err=True)
+    return assistant
 
 
 @click.group()
@@ -176,7 +184,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from ui.log import ConversationLog
 
     settings = _settings(ctx)
-    assistant = make_assistant(settings)
+    assistant = make_assistant(settings, require_store=False)
     click.echo(f"TrialChat patient chat on http://{host}:{port} (conversation log: {settings.log_path})")
     launch(create_app(assistant, settings, ConversationLog(settings.log_path)), host, port)
 
