@@ -14,6 +14,7 @@ from ingest.entries import Entry
 from ingest.store import Store
 
 from .citations import split_sentences
+from .safety import is_injection
 from .text import STOPWORDS, tokens
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,13 @@ SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?
 
 ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
 TRIAL_ID = re.compile(r"\bNCT\d{8}\b|\b\d{4}-\d{6}-\d{2}-\d{2}\b")
+
+
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|!?\[[^\]]*\]\([^)]*\)|javascript:", re.I)
+
+
+def unfit(sentence: str) -> bool:
+    return bool(MARKUP.search(sentence)) or is_injection(sentence)
 
 
 def normalize_trial_id(text: str) -> str | None:
@@ -63,8 +71,10 @@ class TrialDoc:
     entity_terms: set[str] = field(default_factory=set)
 
     def sentences(self, section: str) -> list[str]:
+        """The section's sentences a writer may use: text that looks like instructions or markup is
+        data to show in a cited passage, never a sentence of an answer."""
         node = self.chunks.get(section)
-        return split_sentences(node.get_content()) if node else []
+        return [s for s in split_sentences(node.get_content()) if not unfit(s)] if node else []
 
 
 class Catalog:

@@ -154,7 +154,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     asked = folded
     for start, end in reversed(spans):
         asked = asked[:start] + " " + asked[end:]
-    asked = asked_part(asked)
+    asked = asked_part(re.sub(r"\s+", " ", asked))
     asked_intent = read_intent(expand(asked, catalog.vocabulary)) if asked != folded else intent
     plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
