@@ -153,7 +153,10 @@ class Catalog:
         for trial_id in candidates:
             doc = self.trials[trial_id]
             score = sum(self.idf[t] for t in doc.entity_terms & words)
-            score += sum(0.8 * max((self.idf[t] for t in doc.entity_terms & row), default=0.0) for row in rows)
+            # A row counts for the share of its words the trial has: "CLE" (cutaneous lupus erythematosus)
+            # fits the skin lupus trials fully, the scleroderma trial's "cutaneous" only in part.
+            score += sum(0.8 * sum(self.idf.get(t, 0.0) for t in doc.entity_terms & row) / len(row)
+                         for row in rows if row)
             scores[trial_id] = score
         best = max(scores.values(), default=0.0)
         if best <= 0:

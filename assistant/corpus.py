@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from .catalog import Catalog, TrialDoc
 from .phrases import CORPUS_NOT_IN_SET
 from .types import Claim
@@ -66,25 +69,91 @@ def compare_claims(docs: list[TrialDoc]) -> list[Claim]:
     return [Claim(text, [_facts_id(d) for d in sized], aggregate=True)]
 
 
-def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: str | None,
-                  week: str | None) -> tuple[list[Claim], list[str]]:
-    """Claims for a question about the set; ``subset`` narrows it (e.g. 'lupus trials')."""
-    ids = [t for t in catalog.order if subset is None or t in subset]
-    docs = [catalog.trials[t] for t in ids]
-    total = len(catalog.trials)
-    scope = "in the entries" if subset is None else "in the entries match that"
+@dataclass
+class SetQuestion:
+    """What a question about the whole set asks: its kind and the filters it names."""
+
+    kind: str
+    subset: list[str] | None = None  # trials the question narrowed to, e.g. "lupus trials"
+    phase: str | None = None
+    week: str | None = None
+    negate: bool = False  # "which trials are NOT for adults only"
+    size_min: int | None = None
+    size_max: int | None = None
+
+
+# kind -> (test on an entry, what the selected trials "are"/"do", what the others are "not")
+SELECTORS: dict[str, tuple[Callable, str, str]] = {
+    "children": (lambda e, q: bool(e.includes_children), "include children", "listed as including children"),
+    "completed": (lambda e, q: (e.status or "").lower() == "completed", "are marked as completed",
+                  "marked as completed"),
+    "injection": (lambda e, q: "subcutaneous" in (e.route or ""),
+                  "give anifrolumab as a shot under the skin (subcutaneous injection)",
+                  "described as given by a shot under the skin"),
+    "open_label": (lambda e, q: "open-label" in e.design, "are open-label", "open-label"),
+    "add_on": (lambda e, q: "add-on to standard of care" in e.design, "add anifrolumab to standard of care",
+               "described as adding anifrolumab to standard of care"),
+    "adults_only": (lambda e, q: (e.ages or "") == "adults", "are for adults only", "listed as adults only"),
+    "phase": (lambda e, q: e.phase == q.phase, "are {phase} studies", "{phase} studies"),
+    "week": (lambda e, q: f"Week {q.week}" in (e.primary_endpoint_timepoint or ""),
+             "measure their main result at Week {week}", "measured at Week {week}"),
+    "size_range": (lambda e, q: e.enrollment is not None and (q.size_min is None or e.enrollment > q.size_min)
+                   and (q.size_max is None or e.enrollment < q.size_max), "have {range}", "of that size"),
+}
+NOTES = {
+    "completed": "The other entries do not give a status.",
+    "injection": "The other entries do not say how the drug is given.",
+}
+
+
+def _range_words(q: SetQuestion) -> str:
+    if q.size_min is not None and q.size_max is not None:
+        return f"between {q.size_min + 1} and {q.size_max - 1} people"
+    if q.size_min is not None:
+        return f"more than {q.size_min} people"
+    return f"fewer than {q.size_max} people"
+
+
+def _select(kind: str, docs: list[TrialDoc], q: SetQuestion) -> tuple[list[TrialDoc], str, str]:
+    test, positive, negative = SELECTORS[kind]
+    words = {"phase": q.phase, "week": q.week, "range": _range_words(q) if kind == "size_range" else ""}
+    chosen = [d for d in docs if test(d.entry, q)]
+    return chosen, positive.format(**words), negative.format(**words)
+
+
+def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[str]]:
+    """Claims for a question about the set; ``q.subset`` narrows it (e.g. 'lupus trials')."""
+    all_docs = [catalog.trials[t] for t in catalog.order]
+    docs = [d for d in all_docs if q.subset is None or d.entry.id in q.subset]
+    scope = "in the entries" if q.subset is None else "in the entries match that"
+    kind = q.kind
 
     def listing(selected: list[TrialDoc], what: str, detail: str = "summary") -> list[Claim]:
         if not selected:
             return [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))]
         return [_count(len(selected), what, selected), *[_line(d, detail) for d in selected]]
 
-    if kind in ("count", "list"):
-        what = (f"of anifrolumab are {scope}" if subset is None else "in the entries match that")
-        claims = listing(docs, what)
-    elif kind == "phase" and phase:
-        selected = [d for d in docs if d.entry.phase == phase]
-        claims = listing(selected, f"are {phase} studies" if len(selected) != 1 else f"is a {phase} study")
+    if kind in SELECTORS and (kind not in ("phase", "week") or (q.phase if kind == "phase" else q.week)):
+        chosen, positive, negative = _select(kind, docs, q)
+        detail = "endpoint" if kind == "week" else "summary"
+        if q.negate:
+            others = [d for d in docs if d not in chosen]
+            claims = listing(others, f"are not {negative}", detail)
+        elif not chosen and q.subset is not None:
+            # "any phase 2 trial for lupus?" -> no, and here are the Phase 2 trials there are.
+            everywhere, _, _ = _select(kind, all_docs, q)
+            claims = [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))]
+            if everywhere:
+                claims += listing(everywhere, positive, detail)
+        else:
+            claims = listing(chosen, positive if len(chosen) != 1 or kind != "phase"
+                             else f"is a {q.phase} study", detail)
+            if kind == "children" and chosen:
+                claims += [Claim(d.sentences(WHO)[0], [d.chunks[WHO].id_]) for d in chosen if d.sentences(WHO)]
+                if len(chosen) < len(docs):
+                    claims.append(Claim("The other entries describe studies in adults or do not give an age range."))
+            if kind in NOTES and chosen:
+                claims.append(Claim(NOTES[kind]))
     elif kind in ("largest", "smallest"):
         sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: d.entry.enrollment)
         if not sized:
@@ -97,19 +166,16 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
                   Claim(f"It is a {e.phase} study about {'; '.join(e.conditions)}.", [_facts_id(pick)],
                         basis=f"{e.phase} {' '.join(e.conditions)}")]
         return claims, [pick.entry.id]
-    elif kind == "children":
-        kids = [d for d in docs if d.entry.includes_children]
-        claims = listing(kids, "include children")
-        for d in kids:
-            who = d.sentences(WHO)
-            if who:
-                claims.append(Claim(who[0], [d.chunks[WHO].id_]))
-        others = len(docs) - len(kids)
-        if kids and others:
-            claims.append(Claim("The other entries describe studies in adults or do not give an age range."))
+    elif kind == "rank":
+        sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: -d.entry.enrollment)
+        claims = [_count(len(sized), "are listed here from largest to smallest", sized),
+                  *[_line(d) for d in sized]]
     elif kind == "placebo":
         compared = [d for d in docs if d.entry.comparator == "placebo"]
         listed = [d for d in docs if d.entry.placebo_controlled and d not in compared]
+        if q.negate:
+            others = [d for d in docs if d not in compared and d not in listed]
+            return listing(others, "are not described as placebo-controlled"), [d.entry.id for d in others]
         claims = listing(compared, "compare anifrolumab with a placebo")
         if listed:
             claims.append(Claim("The source also lists these as placebo-controlled studies:"))
@@ -119,26 +185,6 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
             sentence = next(s for s in explainer.sentences(HOW) if "looks like" in s)
             claims.append(Claim(sentence, [explainer.chunks[HOW].id_]))
         return claims, [d.entry.id for d in compared + listed]
-    elif kind == "completed":
-        done = [d for d in docs if (d.entry.status or "").lower() == "completed"]
-        claims = listing(done, "are marked as completed")
-        claims.append(Claim("The other entries do not give a status."))
-        return claims, [d.entry.id for d in done]
-    elif kind == "injection":
-        shots = [d for d in docs if "subcutaneous" in (d.entry.route or "")]
-        claims = listing(shots, "give anifrolumab as a shot under the skin (subcutaneous injection)")
-        claims.append(Claim("The other entries do not say how the drug is given."))
-        return claims, [d.entry.id for d in shots]
-    elif kind == "open_label":
-        claims = listing([d for d in docs if "open-label" in d.entry.design], "are open-label")
-    elif kind == "add_on":
-        claims = listing([d for d in docs if "add-on to standard of care" in d.entry.design],
-                         "add anifrolumab to standard of care")
-    elif kind == "adults_only":
-        claims = listing([d for d in docs if (d.entry.ages or "") == "adults"], "are for adults only")
-    elif kind == "week" and week:
-        matched = [d for d in docs if f"Week {week}" in (d.entry.primary_endpoint_timepoint or "")]
-        claims = listing(matched, f"measure their main result at Week {week}", "endpoint")
     elif kind == "drug":
         names = sorted({d.entry.conditions[0].split(" (")[0] for d in docs})
         claims = [
@@ -150,11 +196,11 @@ def corpus_claims(catalog: Catalog, kind: str, subset: list[str] | None, phase: 
         ]
         return claims, []
     elif kind == "conditions":
-        claims = [_count(len(docs), f"{scope}, in these conditions" if subset is None else scope, docs)]
+        claims = [_count(len(docs), f"{scope}, in these conditions" if q.subset is None else scope, docs)]
         claims += [_line(d, "condition") for d in docs]
     else:
-        claims = listing(docs, f"of anifrolumab are {scope}")
-    if subset is None and kind in ("count", "list", "conditions"):
-        claims[0].text = f"The entries describe {total} trials of anifrolumab."
-    focus = [c.sources[0].split("#")[0] for c in claims[1:] if c.sources]
+        claims = listing(docs, f"of anifrolumab are {scope}" if q.subset is None else scope)
+    if q.subset is None and kind in ("count", "list", "conditions"):
+        claims[0].text = f"The entries describe {len(all_docs)} trials of anifrolumab."
+    focus = [c.sources[0].split("#")[0] for c in claims[1:] if c.sources and len(c.sources) == 1]
     return claims, list(dict.fromkeys(focus))

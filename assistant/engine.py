@@ -16,7 +16,7 @@ from . import phrases
 from .catalog import Catalog
 from .citations import render, split_sentences
 from .corpus import compare_claims, corpus_claims
-from .planner import Plan, make_plan
+from .planner import Plan, make_plan, set_questions
 from .retrieval import HybridRetriever, ranked_trials
 from .safety import is_emergency
 from .synonyms import english_words
@@ -198,8 +198,8 @@ class Assistant:
 
         if plan.kind == "corpus":
             claims = []
-            for kind in plan.intent.corpus_kinds:
-                claims += corpus_claims(catalog, kind, plan.subset, plan.intent.phase, plan.intent.week)[0]
+            for question_about_set in set_questions(plan):
+                claims += corpus_claims(catalog, question_about_set)[0]
             return done("answer", claims)
 
         if plan.unknown_ids and not plan.focus:
@@ -216,7 +216,11 @@ class Assistant:
             claims = self._trial_claims(plan)
             cited = [c for c in claims if c.sources]
             if not cited:
-                return done("no_info", [*claims, Claim(phrases.NO_INFO_WHO_KNOWS)])
+                # The asked fact is not in the entry: say so, then what the entry does say about it.
+                context = []
+                if len(plan.focus) == 1 and not plan.by_retrieval:
+                    context = trial_claims(catalog.trials[plan.focus[0]], ["condition"], plan.asked, compact=True)
+                return done("no_info", [*claims, Claim(phrases.NO_INFO_WHO_KNOWS), *context])
             if no_info_topics:
                 plan.attributes = strong
                 claims = self._trial_claims(plan)

@@ -7,14 +7,15 @@ import re
 from dataclasses import dataclass, field
 
 ATTRIBUTES: dict[str, str] = {
-    "size": r"\bn ?=|how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
+    "size": r"\bn ?=|(^|\s)n\s*(\?|$|\+|and\b)|how (much|many) (persons|people|patients|participants|adults)\b|"
+            r"how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
             r"number of (people|patients|participants)|enrol|enroll|sample size|\bsize\b|participants|"
             r"\bpeople (are )?(in|taking part)",
-    "phase": r"\bphase\b|what stage",
+    "phase": r"\bphases?\b|what stage",
     "population": r"\bwho\b|for whom|eligib|\bages?\b|how old|\bold\b|young|children|adults?\b|criteria|"
                   r"qualify|take part|\bjoin|participat|inclusion|requirements?|\bfor (adults|children)|"
                   r"(decide|determine|confirm|know) (if|whether|that)|diagnos|classif|really ha(s|ve)|"
-                  r"needs? to (have|be)|how much .{0,30}(affected|covered|involved)|\baffected\b|"
+                  r"needs? to (have|be)|how much .{0,30}(affected|covered|involved)|\baffected\b|minimum|maximum|"
                   r"\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
                   r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes|open to)\b"
                   r" (\w+ ){0,2}(people|patients|kids|children|adults|anyone|men|women|teens|those|someone|with)\b|"
@@ -88,6 +89,9 @@ CORPUS_KINDS: dict[str, str] = {
             rf"what {_TRIALS} (are there|exist|do you (have|know))|all (the )?{_TRIALS}|"
             rf"(which|what) (\w+ ){{0,2}}{_TRIALS} (are|is) (there|available|included|in)",
     "week": r"(which|what)\b.{0,40}week (\d+)",
+    "rank": r"\b(rank|sort|order|list)\b.{0,30}\b(by |from )?(size|biggest|largest|smallest|enrol\w*|number of)",
+    "size_range": r"\b(more|greater|fewer|less|larger|smaller|bigger) than \d+|\b(over|above|under|below|at least)"
+                  r" \d+ (people|participants|patients|adults|persons)|\bbetween \d+ and \d+|[<>] ?\d+",
 }
 _CORPUS_RE = {name: re.compile(p) for name, p in CORPUS_KINDS.items()}
 
@@ -106,11 +110,33 @@ PHASE_WORDS = {"2": "Phase 2", "ii": "Phase 2", "two": "Phase 2", "3": "Phase 3"
                "three": "Phase 3", "4": "Phase 4", "iv": "Phase 4", "four": "Phase 4"}
 
 
+NEGATION = re.compile(r"\b(not|nt|n t|arent|isnt|dont|doesnt|without|excluding|except|other than|non)\b")
+
+
+def size_bounds(text: str) -> tuple[int | None, int | None]:
+    """'more than 200', 'fewer than 50', 'between 100 and 350' -> (exclusive min, exclusive max)."""
+    between = re.search(r"between (\d+) and (\d+)", text)
+    if between:
+        low, high = sorted(int(n) for n in between.groups())
+        return low - 1, high + 1
+    low = re.search(r"(?:more|greater|larger|bigger) than (\d+)|\b(?:over|above) (\d+)|> ?(\d+)", text)
+    high = re.search(r"(?:fewer|less|smaller) than (\d+)|\b(?:under|below) (\d+)|< ?(\d+)", text)
+    least = re.search(r"at least (\d+)", text)
+    size_min = int(next(g for g in low.groups() if g)) if low else None
+    if least and size_min is None:
+        size_min = int(least.group(1)) - 1  # "at least 100" is "more than 99"
+    size_max = int(next(g for g in high.groups() if g)) if high else None
+    return size_min, size_max
+
+
 @dataclass
 class Intent:
     attributes: list[str] = field(default_factory=list)
     no_info: list[str] = field(default_factory=list)
     corpus_kinds: list[str] = field(default_factory=list)
+    negate: bool = False
+    size_min: int | None = None
+    size_max: int | None = None
     phase: str | None = None
     week: str | None = None
     follow_up: bool = False
@@ -125,6 +151,8 @@ def read_intent(expanded: str) -> Intent:
     # "how many phase 3 trials" is a phase question; count/list only when nothing more specific matched.
     specific = [k for k in kinds if k not in ("count", "list")]
     intent.corpus_kinds = specific[:3] or kinds[:1]
+    intent.negate = bool(NEGATION.search(expanded))
+    intent.size_min, intent.size_max = size_bounds(expanded)
     phase = re.search(r"phase (2|3|4|ii|iii|iv|two|three|four)\b", expanded)
     intent.phase = PHASE_WORDS[phase.group(1)] if phase else None
     week = re.search(r"week (\d+)", expanded)

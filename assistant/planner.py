@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .catalog import GENERIC, Catalog, find_trial_ids
-from .corpus import corpus_claims
+from .corpus import SetQuestion, corpus_claims
 from .intent import Intent, read_intent
 from .retrieval import Hit, HybridRetriever
 from .safety import is_advice, is_emergency, is_injection
@@ -140,6 +140,12 @@ def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
                 plan.attributes.append(attribute)
 
 
+def set_questions(plan: Plan) -> list[SetQuestion]:
+    i = plan.intent
+    return [SetQuestion(kind, plan.subset, i.phase, i.week, i.negate, i.size_min, i.size_max)
+            for kind in i.corpus_kinds]
+
+
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
               min_dense: float) -> Plan:
     if is_emergency(question):
@@ -184,8 +190,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         plan.kind, plan.subset = "corpus", linked or None
         # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".
         plan.focus = []
-        for kind in intent.corpus_kinds:
-            plan.focus += corpus_claims(catalog, kind, plan.subset, intent.phase, intent.week)[1]
+        for question_about_set in set_questions(plan):
+            plan.focus += corpus_claims(catalog, question_about_set)[1]
         plan.focus = list(dict.fromkeys(plan.focus))
     elif linked:
         plan.kind, plan.focus = "trial", linked

@@ -11,6 +11,8 @@ _EMERGENCY = [
     r"chest (pain|pains|tightness|pressure|hurts?)|(pain|tightness|pressure) in (my|his|her) chest|heart attack",
     r"(can ?not|cant|can ?t|couldn ?t|unable to|hard to|trouble|struggling to|difficulty) ?(breath|breathe|breathing)",
     r"short(ness)? of breath|not breathing|stopped breathing|choking|gasping|catch (my|his|her|a|their) breath",
+    r"(breathing|breath) (is|feels|getting) (so |very |really )?(hard|difficult|labou?red|bad)|"
+    r"(cant|can ?not|unable to|cannot) swallow",
     r"(leg|calf|arm) (is |got |has )?(suddenly |really |very )*(swollen|swelling|swelled)|sudden(ly)? swollen",
     r"(throat|tongue|lips?|face) (is |are |it s |its )?(swell|swollen|closing|tight)|"
     r"swelling (of|in) (my|the) (throat|tongue)",
@@ -50,6 +52,9 @@ _ADVICE = [
     r"\binstead of my\b|\b(stop|skip|quit|change) (taking )?my (meds|medication|medicine|medicines|pills|treatment)\b",
     r"\b(would|will) (you|u) (sign up|join|take|do|enrol+|try)\b|\bif (you|u) were me\b",
     r"\bsign (him|her|me|them|my \w+) up\b|\bdo you (think|recommend) (i|we|my|he|she)\b",
+    r"\b(is (it )?better|better (if|that|to)|is better) .{0,20}\b(i|me|we|he|she)? ?(join|take|start|stop|switch|try)",
+    r"\b(join|take|start|use|try) (the (trial|study)|anifrolumab|it) instead\b",
+    r"\b(would|will) (you|u) (switch|start|stop|prescribe|recommend|give|change)\b",
 ]
 _INJECTION = [
     r"ignore (all |any |the |your |my )?(previous |prior |above |earlier )?(instructions|rules|prompts?|directions)",

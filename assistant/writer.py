@@ -162,7 +162,7 @@ def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: b
         for pick in found:
             if pick not in positions:
                 positions.append(pick)
-    if wanted not in (["default"], ["lead"]):
+    if wanted not in (["default"], ["lead"]) and positions:
         # One more sentence if it holds the question's own word (BICLA, ILD) the asked facts missed.
         extra = [p for p in _overlap_picks(doc, question, 1, naming) if p not in positions]
         positions += _with_definitions(doc, extra) if compact else extra

@@ -20,7 +20,7 @@ CEILINGS = {"invalid_citations": 0, "fk_grade_median": 7.0}
 
 
 @pytest.mark.parametrize(("name", "floors"), [("dev", FLOORS), ("holdout", HELD_OUT_FLOORS),
-                                              ("holdout2", HELD_OUT_FLOORS)])
+                                              ("holdout2", HELD_OUT_FLOORS), ("holdout3", HELD_OUT_FLOORS)])
 def test_question_set_meets_its_floors(assistant, artifacts, name, floors):
     report = run_eval(assistant, load_question_set(QUESTIONS / f"{name}.jsonl"))
     (artifacts / f"eval-{name}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
