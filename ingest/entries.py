@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,8 @@ from .errors import EntryError
 # NCT number (NCT + 8 digits) or EU CT number (YYYY-NNNNNN-NN-NN).
 TRIAL_ID_RE = re.compile(r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}-\d{2})$")
 MAX_ENTRY_BYTES = 1_000_000
+# libyaml's parser when PyYAML has it (about 10x faster on 10,000 entries); the same safe constructor.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Entry(BaseModel):
@@ -98,7 +101,7 @@ def parse_entry(path: Path) -> Entry:
             "start the file with a '---' line, the fields, and another '---' line",
         )
     try:
-        fields = yaml.safe_load(parts[0])
+        fields = yaml.load(parts[0], Loader=_YAML_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -132,12 +135,16 @@ def parse_entry(path: Path) -> Entry:
         raise EntryError(path, field, err["msg"].lower(), "give it the type shown in corpus/trials/") from None
 
 
+ENTRY_SUFFIXES = (".md", ".json")  # Markdown entries; ClinicalTrials.gov API v2 study records
+
+
 def find_entry_files(paths: list[Path]) -> list[Path]:
+    """Entry files under ``paths``: *.md entries and *.json ClinicalTrials.gov records, folders searched."""
     files: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in ENTRY_SUFFIXES and p.is_file()))
         elif path.exists():
             files.append(path)
         else:
@@ -145,20 +152,38 @@ def find_entry_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def read_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
+    """The entries in one file: one per Markdown file, any number in a ClinicalTrials.gov JSON file."""
+    try:
+        if Path(path).suffix.lower() == ".json":
+            from .ctgov import load_file  # ctgov imports this module
+
+            return load_file(path)
+        return [parse_entry(path)], []
+    except EntryError as exc:
+        return [], [exc]
+
+
+def iter_entries(paths: list[Path]) -> Iterator[tuple[Path, Entry | EntryError]]:
+    """Stream (file, entry or error) from disk, one file at a time; a repeated id is an error."""
+    first_file: dict[str, Path] = {}
+    for path in find_entry_files(paths):
+        entries, errors = read_file(path)
+        for error in errors:
+            yield path, error
+        for entry in entries:
+            if entry.id in first_file:
+                yield path, EntryError(path, "id", f"'{entry.id}' is also used by {first_file[entry.id]}",
+                                       "give each trial one file; remove or rename the duplicate")
+                continue
+            first_file[entry.id] = path
+            yield path, entry
+
+
 def load_entries(paths: list[Path]) -> tuple[list[Entry], list[EntryError]]:
     """Parse every entry; collect errors instead of stopping, and reject duplicate ids."""
-    entries: dict[str, tuple[Path, Entry]] = {}
+    entries: list[Entry] = []
     errors: list[EntryError] = []
-    for path in find_entry_files(paths):
-        try:
-            entry = parse_entry(path)
-        except EntryError as exc:
-            errors.append(exc)
-            continue
-        if entry.id in entries:
-            first = entries[entry.id][0]
-            errors.append(EntryError(path, "id", f"'{entry.id}' is also used by {first}",
-                                     "give each trial one file; remove or rename the duplicate"))
-            continue
-        entries[entry.id] = (path, entry)
-    return [entry for _, entry in entries.values()], errors
+    for _, item in iter_entries(paths):
+        (errors if isinstance(item, EntryError) else entries).append(item)
+    return entries, errors

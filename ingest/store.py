@@ -18,6 +18,7 @@ from .settings import Settings
 logger = logging.getLogger(__name__)
 
 INGEST_HINT = "run `trialchat ingest` to build it"
+PAGE = 5000  # chunks read from Chroma per request
 
 
 def open_client(settings: Settings):
@@ -58,18 +59,23 @@ class Store:
     def _expected_metadata(self) -> dict:
         return {"embed_model": self.model_id, "chunker": CHUNKER_VERSION}
 
-    def collection(self, create: bool = False):
-        name = self.settings.collection
+    # Generations: ingest writes a complete new collection ("<name>__g<N>") and then flips one
+    # pointer, so readers only ever see a finished store; a killed ingest leaves the old one live.
+    @property
+    def _pointer_name(self) -> str:
+        return f"{self.settings.collection}__pointer"
+
+    def active_name(self) -> str | None:
         try:
-            collection = self.client.get_collection(name, embedding_function=None)
+            pointer = self.client.get_collection(self._pointer_name, embedding_function=None)
         except Exception:
-            if not create:
-                raise StoreError(f"no trial store found ({name} in {self._where()}); {INGEST_HINT}") from None
-            metadata = {"hnsw:space": "cosine", **self._expected_metadata()}
-            return self.client.create_collection(name, metadata=metadata, embedding_function=None)
+            return None
+        return (pointer.metadata or {}).get("active")
+
+    def _check(self, collection, rebuild_ok: bool):
         found = collection.metadata or {}
         if found.get("embed_model") != self.model_id or found.get("chunker") != CHUNKER_VERSION:
-            if create:
+            if rebuild_ok:
                 return None  # the caller rebuilds
             raise StoreError(
                 f"the store was built with model '{found.get('embed_model')}' (chunker "
@@ -78,14 +84,62 @@ class Store:
             )
         return collection
 
+    def collection(self, create: bool = False):
+        """The live collection. With ``create``, None when there is none yet or it needs rebuilding."""
+        name = self.active_name()
+        try:
+            if name is None:
+                raise LookupError(name)
+            collection = self.client.get_collection(name, embedding_function=None)
+        except Exception:
+            if create:
+                return None
+            raise StoreError(
+                f"no trial store found ({self.settings.collection} in {self._where()}); {INGEST_HINT}"
+            ) from None
+        return self._check(collection, rebuild_ok=create)
+
+    def staging(self):
+        """The next generation's collection; reused (resumed) if a killed ingest left it behind."""
+        active = self.active_name()
+        generation = int(active.rsplit("__g", 1)[1]) + 1 if active and "__g" in active else 1
+        name = f"{self.settings.collection}__g{generation}"
+        metadata = {"hnsw:space": "cosine", **self._expected_metadata(), "complete": False}
+        collection = self.client.get_or_create_collection(name, metadata=metadata, embedding_function=None)
+        if self._check(collection, rebuild_ok=True) is None:
+            self.client.delete_collection(name)
+            collection = self.client.create_collection(name, metadata=metadata, embedding_function=None)
+        return collection
+
+    def flip(self, collection) -> None:
+        """Make ``collection`` the live one: a single metadata write on the pointer."""
+        pointer = self.client.get_or_create_collection(self._pointer_name, embedding_function=None)
+        pointer.modify(metadata={"active": collection.name})
+
+    def drop_old(self) -> None:
+        """Delete generations older than the previous one: an app that has not noticed the flip yet
+        (it re-checks every few seconds) still reads the previous generation safely."""
+        active = self.active_name()
+        if not active or "__g" not in active:
+            return
+        keep = {active, f"{self.settings.collection}__g{int(active.rsplit('__g', 1)[1]) - 1}"}
+        prefix = f"{self.settings.collection}__g"
+        for collection in self.client.list_collections():
+            name = getattr(collection, "name", collection)
+            if name.startswith(prefix) and name not in keep:
+                self.client.delete_collection(name)
+
     def _where(self) -> str:
         return self.settings.chroma_url or str(self.settings.chroma_dir)
 
-    def drop(self) -> None:
-        try:
-            self.client.delete_collection(self.settings.collection)
-        except Exception:
-            logger.debug("no collection to drop")
+    def copy(self, source, target, ids: list[str]) -> None:
+        """Copy stored chunks (vectors included) between generations: unchanged chunks are never
+        embedded again."""
+        for start in range(0, len(ids), PAGE):
+            got = source.get(ids=ids[start : start + PAGE], include=["embeddings", "metadatas", "documents"])
+            if got["ids"]:
+                target.add(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"],
+                           documents=got["documents"])
 
     def vector_store(self, collection) -> ChromaVectorStore:
         return ChromaVectorStore(chroma_collection=collection)
@@ -93,11 +147,14 @@ class Store:
     @staticmethod
     def stored_hashes(collection) -> dict[str, dict]:
         """id -> {content_hash, trial_id} for every stored chunk."""
-        got = collection.get(include=["metadatas"])
-        return {
-            cid: {"content_hash": meta.get("content_hash"), "trial_id": meta.get("trial_id")}
-            for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
-        }
+        out: dict[str, dict] = {}
+        for offset in range(0, collection.count(), PAGE):  # in pages: a server caps one response
+            got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+            out.update({
+                cid: {"content_hash": meta.get("content_hash"), "trial_id": meta.get("trial_id")}
+                for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+            })
+        return out
 
     def state(self, collection) -> dict:
         meta = collection.metadata or {}
@@ -105,7 +162,7 @@ class Store:
 
     def mark_complete(self, collection, hashes: list[str]) -> str:
         digest = corpus_hash(hashes)
-        collection.modify(metadata={**self._expected_metadata(), "corpus_hash": digest})
+        collection.modify(metadata={**self._expected_metadata(), "corpus_hash": digest, "complete": True})
         return digest
 
     def all_nodes(self, collection) -> list[TextNode]:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from ingest.ctgov import load_file
-from ingest.entries import EntryError, load_entries
+from ingest.entries import load_entries
 from ingest.settings import PROJECT_ROOT
 from ui.cli import main
 
