@@ -166,6 +166,13 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
                   Claim(f"It is a {e.phase} study about {'; '.join(e.conditions)}.", [_facts_id(pick)],
                         basis=f"{e.phase} {' '.join(e.conditions)}")]
         return claims, [pick.entry.id]
+    elif kind == "phases":
+        claims = []
+        for phase in sorted({d.entry.phase for d in docs}):
+            chosen = [d for d in docs if d.entry.phase == phase]
+            claims.append(_count(len(chosen), f"are {phase} studies" if len(chosen) > 1 else f"is a {phase} study",
+                                 chosen))
+            claims += [_line(d) for d in chosen]
     elif kind == "rank":
         sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: -d.entry.enrollment)
         claims = [_count(len(sized), "are listed here from largest to smallest", sized),

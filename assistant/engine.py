@@ -183,6 +183,8 @@ class Assistant:
             return Answer(question, phrases.EMERGENCY, "emergency")
         if plan.behavior == "out_of_scope":
             return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
+        if plan.behavior == "small_talk":
+            return Answer(question, phrases.SMALL_TALK, "out_of_scope")
 
         if plan.advice:
             claims = [Claim(phrases.ADVICE)]

@@ -35,6 +35,7 @@ ATTRIBUTES: dict[str, str] = {
              r"(given|taken|take|administered|delivered)|\boral\b|by mouth",
     "status": r"finish|complete|\bdone\b|\bover\b|recruit|still (going|open|running|on|happening)|ongoing|"
               r"status|open for|\bclosed\b|\bended\b|accepting|enrolling now|currently",
+    "duration": r"how long (is|does|will|are)|duration|length of|total length",
     "timing": r"how long|\bwhen\b|\bweeks?\b|duration|\blast\b|months|years long|timeline|follow[- ]?up period",
     "condition": r"what (disease|condition|illness)|which (disease|condition|illness)|"
                  r"what is (it|this|that|the (study|trial)) (for|about)|about what|"
@@ -78,7 +79,10 @@ CORPUS_KINDS: dict[str, str] = {
                 rf"\b(children|pediatric)\b.{{0,30}}(which|any) {_TRIALS}",
     "placebo": rf"(which|what|any|list|how many)\b.{{0,40}}placebo|placebo[- ]controlled {_TRIALS}",
     "completed": rf"(which|what|any|how many)\b.{{0,30}}{_TRIALS}.{{0,30}}(completed|finished|done|over)",
-    "injection": rf"(which|what|any|how many)\b.{{0,40}}{_TRIALS}.{{0,40}}subcutaneous",
+    "injection": rf"(which|what|any|how many)\b.{{0,40}}{_TRIALS}.{{0,40}}subcutaneous|"
+                 r"^(how|is|are|can) .{0,20}(anifrolumab|it|the (drug|medicine)) (given|taken|administered|delivered)|"
+                 r"\b(iv|intravenous|infusions?|pills?|tablets?|orally|by mouth)\b",
+    "phases": r"^(what|which) (are the |are )?phases\b|which phases|what phases",
     "open_label": r"(which|what|any|how many)\b.{0,40}open[- ]label",
     "add_on": r"(which|what|any|how many)\b.{0,40}(standard of care|add[- ]on)",
     "adults_only": rf"(which|what|how many)\b.{{0,40}}{_TRIALS}.{{0,30}}(only )?adults( only)?\b",
@@ -102,7 +106,8 @@ FOLLOW_UP = re.compile(
 )
 ON_TOPIC = re.compile(
     r"\b(trials?|stud(y|ies)|research|anifrolumab|saphnelo|lupus|placebos?|phases?|enrol\w*|participa\w*|"
-    r"clasi|bicla|tis|vasi|cress|criss|renal|phototherapy|drugs?|medicines?|medications?|treatments?|"
+    r"clasi|bicla|tis|vasi|cress|criss|renal|phototherapy|proof[- ]of[- ]concept|open[- ]label|pilot|"
+    r"drugs?|medicines?|medications?|treatments?|"
     r"dos(e|es|age)|injections?|shots?|nct\d*|endpoints?|volunteers?|patients?|diseases?|syndrome|sclerosis|"
     r"vitiligo|myositis|nephritis|sjogren|antiphospholipid|conditions?|side effects?|eligib\w*|aps|sle)\b"
 )

@@ -48,6 +48,11 @@ STORE_NOT_READY = (
     "The people running this service need to run `trialchat ingest`. Please try again later."
 )
 
+SMALL_TALK = (
+    "I'm here for questions about the anifrolumab clinical trials, for example: Which study is the biggest? "
+    "This is information about trials, not medical advice."
+)
+
 EMPTY_QUESTION = "Please type a question about the anifrolumab trials, for example: Which study is the biggest?"
 TOO_LONG = "Your question was very long, so I only read the first {limit} characters."
 

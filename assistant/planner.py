@@ -9,7 +9,7 @@ from .catalog import GENERIC, Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
 from .intent import Intent, read_intent
 from .retrieval import Hit, HybridRetriever
-from .safety import is_advice, is_emergency, is_injection
+from .safety import is_advice, is_emergency, is_injection, is_small_talk
 from .synonyms import expand, expand_parts, lay_matches
 from .text import content_tokens, tokens
 
@@ -17,7 +17,7 @@ PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
 # "the kidney lupus study", "that vitiligo trial", "the APS one": the trial a question is about.
 SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
-COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|"
+COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|differ\w*|"
                      r"comparison|versus|vs|difference between|than)\b")
 BIG = re.compile(r"\b(big|bigger|biggest|large|larger|largest|main)\b")
 SMALL = re.compile(r"\b(small|smaller|smallest|little|tiny)\b")
@@ -152,6 +152,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         return Plan(behavior="emergency")
     if is_injection(question):
         return Plan(behavior="out_of_scope")
+    if is_small_talk(question):
+        return Plan(behavior="small_talk")
     expanded = expand(question, catalog.vocabulary)
     intent = read_intent(expanded)
     folded, rows = expand_parts(question, catalog.vocabulary)
@@ -210,9 +212,11 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if plan.kind == "trial" and plan.focus:
         _answerable_topics(catalog, plan)
     if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
-        if not plan.attributes or re.search(r"bigger|larger|smaller|more|fewer|size", folded):
+        if re.search(r"bigger|larger|smaller|more|fewer|size", folded):
             plan.compare = True
             plan.attributes = ["size", *[a for a in plan.attributes if a != "size"]]
+        elif not plan.attributes or plan.attributes == ["design"]:  # "the difference between X and Y"
+            plan.attributes = ["condition", "phase", "size", "population"]
     if plan.kind == "trial" and previous and not plan.attributes and previous.attributes and (
         CARRY_OVER.search(folded) or not own_words(catalog, folded, plan.focus)
     ):

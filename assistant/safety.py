@@ -98,6 +98,16 @@ def is_advice(question: str) -> bool:
     return any(p.search(text) for p in ADVICE_RE)
 
 
+SMALL_TALK = re.compile(
+    r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?( so much| a lot)?|thank u|thx|ty|"
+    r"ok(ay)?|cool|great|bye|goodbye|cheers)[ !.,]*(trialchat|bot)?[ !.]*$"
+)
+
+
+def is_small_talk(question: str) -> bool:
+    return bool(SMALL_TALK.match(" ".join(fold(question).split())))
+
+
 def is_injection(question: str) -> bool:
     """Attempts to change the assistant's instructions, or requests for other kinds of work."""
     text = " ".join(fold(question).split())

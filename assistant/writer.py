@@ -26,7 +26,7 @@ DESIGN_WORDS = {
     "combin": r"phototherapy|added to|\bplus\b", "add": r"added to|standard of care",
 }
 _SUBJECT = re.compile(r"^(This study|The study|It|This)\b")
-ORDER = ["size", "phase", "condition", "population", "endpoint", "design", "route", "status", "timing"]
+ORDER = ["size", "phase", "condition", "population", "endpoint", "design", "route", "status", "duration", "timing"]
 
 
 def _pick(doc: TrialDoc, section: str, pattern: str | None = None, limit: int = 4) -> list[tuple[str, int]]:
@@ -67,6 +67,8 @@ def picks_for(doc: TrialDoc, attribute: str, question: str, compact: bool) -> li
         return _anywhere(doc, r"\b(completed|finished|recruiting|ongoing)\b")[:1] or "status"
     if attribute == "timing":
         return _anywhere(doc, r"Week \d+")[:limit] or "timing"
+    if attribute == "duration":
+        return "timing"
     return []
 
 

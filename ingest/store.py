@@ -69,7 +69,11 @@ class Store:
         try:
             pointer = self.client.get_collection(self._pointer_name, embedding_function=None)
         except Exception:
-            return None
+            # A store from before generations: one collection under the plain name.
+            try:
+                return self.client.get_collection(self.settings.collection, embedding_function=None).name
+            except Exception:
+                return None
         return (pointer.metadata or {}).get("active")
 
     def _check(self, collection, rebuild_ok: bool):
