@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from helpers import serving_patient_app
 
 from ui.log import ConversationLog
 
@@ -20,12 +20,6 @@ OPENERS = {"vitiligo": ("tell me about the vitiligo study", "48", "NCT05917561",
            "sle": ("the phase 4 lupus study?", "376", "NCT04877691", "Phase 4")}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def log(tmp_path_factory) -> ConversationLog:
     return ConversationLog(tmp_path_factory.mktemp("client-log") / "conversations.sqlite3")
@@ -33,13 +27,8 @@ def log(tmp_path_factory) -> ConversationLog:
 
 @pytest.fixture(scope="module")
 def served(assistant, corpus_settings, log):
-    from ui.app import create_app, launch
-
-    app = create_app(assistant, corpus_settings, log)
-    port = free_port()
-    launch(app, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    with serving_patient_app(assistant, corpus_settings, log) as url:
+        yield url
 
 
 def last_answer(reply) -> str:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import socket
 import time
 
 import httpx
 import pytest
+from helpers import free_port, serving_patient_app
 
 from ui.log import ConversationLog, TurnFilter
 
@@ -26,12 +26,6 @@ PHONE = {"width": 390, "height": 844}
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)> how many people are in the vitiligo study?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def log(tmp_path_factory) -> ConversationLog:
     return ConversationLog(tmp_path_factory.mktemp("browser-log") / "conversations.sqlite3")
@@ -39,13 +33,8 @@ def log(tmp_path_factory) -> ConversationLog:
 
 @pytest.fixture(scope="module")
 def patient_url(assistant, corpus_settings, log):
-    from ui.app import create_app, launch
-
-    app = create_app(assistant, corpus_settings, log)
-    port = free_port()
-    launch(app, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    with serving_patient_app(assistant, corpus_settings, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import free_port
 
 from ingest.settings import PROJECT_ROOT, Settings
 from ui.cli import main
@@ -25,12 +25,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ctgov"
 CHROMA = Path(sys.executable).parent / "chroma"
 # Direct to 127.0.0.1, whatever proxy the environment names.
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 import httpx
 import pytest
+from helpers import free_port
 
 from assistant.types import Answer
 from ui.log import ConversationLog
@@ -32,12 +32,6 @@ PROTECTED_POST = [
     ("/gradio_api/cancel", {"session_hash": "x", "fn_index": 0, "event_id": "x"}),
     ("/gradio_api/reset", {"session_hash": "x", "fn_index": 0, "event_id": "x"}),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
