@@ -34,7 +34,8 @@ def _ep(*pairs: str) -> tuple[tuple[str, str], ...]:
 
 
 CONDITIONS: tuple[Condition, ...] = (
-    Condition("systemic lupus erythematosus (SLE)", "lupus", "The type of lupus is systemic lupus erythematosus, or SLE.",
+    Condition("systemic lupus erythematosus (SLE)", "lupus",
+              "The type of lupus is systemic lupus erythematosus, or SLE.",
               _ep("BICLA response", "BICLA is a combined score of several signs of improvement.",
                   "SRI-4 response", "SRI-4 counts a drop of at least 4 points in disease activity."), True),
     Condition("lupus nephritis", "kidney lupus", "Doctors call this lupus nephritis.",
@@ -83,7 +84,8 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("myasthenia gravis", "muscle weakness", "Myasthenia gravis causes muscles to tire easily.",
               _ep("change in MG-ADL score", "MG-ADL is a score of daily activities.",
                   "change in muscle strength", "A doctor tests the strength of several muscles.")),
-    Condition("chronic spontaneous urticaria", "hives", "Doctors call long-lasting hives chronic spontaneous urticaria.",
+    Condition("chronic spontaneous urticaria", "hives",
+              "Doctors call long-lasting hives chronic spontaneous urticaria.",
               _ep("change in weekly hives score", "People record their hives and itch every day.",
                   "hives-free days", "People count the days with no hives."), True),
     Condition("giant cell arteritis", "artery inflammation", "Giant cell arteritis is an inflammation of arteries.",
@@ -92,7 +94,8 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("vitiligo", "white skin patches", "Vitiligo causes white patches on the skin.",
               _ep("change in the VASI score", "VASI scores how much of the skin has lost its colour.",
                   "facial repigmentation", "Repigmentation means colour coming back to the skin."), True),
-    Condition("dermatomyositis", "muscle and skin inflammation", "Dermatomyositis is an inflammation of muscle and skin.",
+    Condition("dermatomyositis", "muscle and skin inflammation",
+              "Dermatomyositis is an inflammation of muscle and skin.",
               _ep("TIS improvement", "TIS is a combined score of improvement.",
                   "change in skin rash score", "Doctors score the rash by looking at the skin.")),
     Condition("ankylosing spondylitis", "spine inflammation", "Ankylosing spondylitis is an inflammation of the spine.",
@@ -104,7 +107,8 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("heart failure", "weak heart", "Heart failure means the heart does not pump as well as it should.",
               _ep("time to hospital stay for heart failure", "This counts the first hospital stay.",
                   "change in walking distance", "People walk for six minutes and the distance is measured.")),
-    Condition("juvenile idiopathic arthritis", "childhood arthritis", "Doctors call this juvenile idiopathic arthritis.",
+    Condition("juvenile idiopathic arthritis", "childhood arthritis",
+              "Doctors call this juvenile idiopathic arthritis.",
               _ep("JIA ACR30 response", "JIA ACR30 means at least 30 percent improvement in arthritis signs.",
                   "time to flare", "A flare is a return of symptoms."), True),
     Condition("alopecia areata", "patchy hair loss", "Alopecia areata causes patches of hair loss.",
@@ -139,14 +143,18 @@ def _route_sentence(route: str | None) -> str:
     return {
         "subcutaneous injection": "The drug is given as a shot under the skin. Doctors call this a subcutaneous "
                                   "injection.",
-        "intravenous infusion": "The drug is given through a drip into a vein. Doctors call this an intravenous "
-                                "infusion.",
-        "tablet by mouth": "The drug is a tablet taken by mouth.",
+        "intravenous infusion": "The drug is given as an infusion, through a drip into a vein. Doctors call this "
+                                "an intravenous infusion.",
+        "tablet by mouth": "The drug is a pill taken by mouth.",
     }.get(route or "", "")
 
 
-def make_entry(rng: random.Random, index: int, used_names: set[str]) -> dict:
-    """One entry as {"front": front-matter dict, "sections": {heading: text}}."""
+def make_entry(rng: random.Random, index: int, used_names: set[str], compact: bool = False) -> dict:
+    """One entry as {"front": front-matter dict, "sections": {heading: text}}.
+
+    A compact entry has only the Summary section and fewer optional fields: 2 chunks instead of 5,
+    and shorter ones, so a 10,000-entry store can be embedded in minutes on 2 CPU cores.
+    """
     condition = rng.choice(CONDITIONS)
     for _ in range(50):
         drug = _drug(rng)
@@ -217,7 +225,8 @@ def make_entry(rng: random.Random, index: int, used_names: set[str]) -> dict:
         join.append("The entry does not give an age range.")
     how = []
     if comparator == "placebo":
-        how += [f"It compares {drug} with placebo.", "A placebo looks like the study drug but has no active drug in it."]
+        how += [f"It compares {drug} with placebo.",
+                "A placebo looks like the study drug but has no active drug in it."]
     elif comparator == "standard of care":
         how += [f"It compares {drug} with standard of care.",
                 "Standard of care means the usual treatment already given for the disease."]
@@ -234,6 +243,13 @@ def make_entry(rng: random.Random, index: int, used_names: set[str]) -> dict:
     measures = [f"The main result is {endpoint} at Week {week}.", explain]
     sections = dict(zip(SECTIONS, (" ".join(summary), " ".join(join), " ".join(how), " ".join(measures)),
                         strict=True))
+    if compact:
+        front.update(design=[], route=None, comparator=None, status=None, ages=None, includes_children=None,
+                     title=f"{drug.capitalize()} for {condition.lay}", population=f"{who} with {condition.name}")
+        front["intervention"] = drug
+        sections = {"Summary": " ".join([f"This study tests {drug} in {who} with {condition.lay}.",
+                                         f"It is a {phase} study.", f"It includes {size} {who}.",
+                                         measures[0]])}
     return {"front": front, "sections": sections}
 
 
@@ -243,16 +259,21 @@ def entry_markdown(entry: dict) -> str:
     return f"---\n{front}---\n{body}\n"
 
 
-def generate(count: int, seed: int = 7) -> list[dict]:
-    """``count`` entries, identical for the same (count, seed); entry i has id NCT08 + i (from 1)."""
+def generate(count: int, seed: int = 7, full: int | None = None) -> list[dict]:
+    """``count`` entries, the same for the same arguments; entry i has id NCT08 + i (from 1).
+
+    The first ``full`` entries (default: all) are full entries, the rest compact. The first n
+    entries never depend on ``count`` or ``full`` >= n, so a larger corpus extends a smaller one.
+    """
     rng = random.Random(seed)
     used: set[str] = set()
-    return [make_entry(rng, i + 1, used) for i in range(count)]
+    full = count if full is None else full
+    return [make_entry(rng, i + 1, used, compact=i >= full) for i in range(count)]
 
 
-def write_corpus(folder: Path, count: int, seed: int = 7) -> list[dict]:
-    """Write ``count`` entries as folder/<id>.md (in sub-folders of 1,000) and return them."""
-    entries = generate(count, seed)
+def write_corpus(folder: Path, count: int, seed: int = 7, full: int | None = None) -> list[dict]:
+    """Write ``count`` entries as folder/part-NNN/<id>.md (1,000 a folder) and return them."""
+    entries = generate(count, seed, full)
     folder = Path(folder)
     for i, entry in enumerate(entries):
         target = folder / f"part-{i // 1000:03d}" / f"{entry['front']['id']}.md"
@@ -286,8 +307,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--full", type=int, default=None, help="Only the first N entries are full; the rest compact.")
     args = parser.parse_args()
-    write_corpus(args.out, args.count, args.seed)
+    write_corpus(args.out, args.count, args.seed, args.full)
     print(f"wrote {args.count} synthetic entries under {args.out}")
 
 

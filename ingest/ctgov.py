@@ -354,4 +354,7 @@ def load_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
             entries.append(study_to_entry(study, where))
         except EntryError as exc:
             errors.append(exc)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:  # a module of another shape
+            errors.append(EntryError(where, "protocolSection", f"has a field of an unexpected type ({exc})",
+                                     EXPORT_FIX))
     return entries, errors

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingest.ctgov import load_file
-from ingest.entries import load_entries
+from ingest.entries import load_entries, read_file
 from ingest.settings import PROJECT_ROOT
 from ui.cli import main
 
@@ -147,3 +149,21 @@ def test_shipped_trials_still_answer_next_to_imported_ones(imported: Path):
 def test_reimport_of_the_same_folder_embeds_nothing(imported: Path):
     result = CliRunner().invoke(main, ["--home", str(imported), "ingest", str(CORPUS), str(FIXTURES)])
     assert result.stdout.startswith("0 added, 0 updated, 14 unchanged, 0 removed (0 chunks embedded)")
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=12)
+MODULES = st.sampled_from(["identificationModule", "statusModule", "designModule", "conditionsModule",
+                           "armsInterventionsModule", "outcomesModule", "eligibilityModule", "descriptionModule"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(modules=st.dictionaries(MODULES, JSON, max_size=8), raw=JSON)
+def test_any_record_shape_is_an_entry_or_an_entry_error(tmp_path: Path, modules, raw):
+    modules.setdefault("identificationModule", {"nctId": "NCT09900098"})
+    for content in ({"_comment": "synthetic fuzz", "protocolSection": modules}, raw, {"studies": [raw]}):
+        path = tmp_path / "fuzz.json"
+        path.write_text(json.dumps(content), encoding="utf-8")
+        entries, errors = read_file(path)
+        assert all("fuzz.json" in str(e) and "Fix:" in str(e) for e in errors)
