@@ -22,7 +22,7 @@ from .safety import is_emergency
 from .synonyms import english_words
 from .text import clean, content_tokens
 from .types import Answer, Claim
-from .writer import trial_claims
+from .writer import label_first, trial_claims, with_definitions
 
 logger = logging.getLogger(__name__)
 
@@ -272,12 +272,10 @@ class Assistant:
         if not picks:
             return []
         positions = sorted(set(picks), key=lambda p: (list(doc.chunks).index(p[0]), p[1]))
-        from .writer import _label, _with_definitions
-
         claims = []
-        for n, (section, i) in enumerate(_with_definitions(doc, positions)):
+        for n, (section, i) in enumerate(with_definitions(doc, positions)):
             sentence = doc.sentences(section)[i]
-            claims.append(Claim(sentence if n else _label(doc, sentence), [doc.chunks[section].id_], sentence))
+            claims.append(Claim(sentence if n else label_first(doc, sentence), [doc.chunks[section].id_], sentence))
         return claims
 
     def _no_info_claims(self, topics: list[str], plan: Plan, with_context: bool = True) -> list[Claim]:

@@ -72,7 +72,7 @@ def picks_for(doc: TrialDoc, attribute: str, question: str, compact: bool) -> li
     return []
 
 
-def _label(doc: TrialDoc, sentence: str) -> str:
+def label_first(doc: TrialDoc, sentence: str) -> str:
     name = f"the {doc.entry.short_name} ({doc.entry.id})"
     if _SUBJECT.match(sentence):
         return _SUBJECT.sub(name[0].upper() + name[1:], sentence, count=1)
@@ -167,9 +167,9 @@ def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: b
     if wanted not in (["default"], ["lead"]) and positions:
         # One more sentence if it holds the question's own word (BICLA, ILD) the asked facts missed.
         extra = [p for p in _overlap_picks(doc, question, 1, naming) if p not in positions]
-        positions += _with_definitions(doc, extra) if compact else extra
+        positions += with_definitions(doc, extra) if compact else extra
     if not compact:
-        positions = _with_definitions(doc, positions)
+        positions = with_definitions(doc, positions)
     claims: list[Claim] = []
     lead = None if compact else yes_no_lead(doc, attributes, question)
     if lead:
@@ -180,13 +180,13 @@ def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: b
     labelled = False
     for section, index in positions:
         sentence = doc.sentences(section)[index]
-        text = sentence if labelled else _label(doc, sentence)
+        text = sentence if labelled else label_first(doc, sentence)
         labelled = True
         claims.append(Claim(text=text, sources=[chunk_for[section]], basis=sentence))
     return claims
 
 
-def _with_definitions(doc: TrialDoc, positions: list[tuple[str, int]]) -> list[tuple[str, int]]:
+def with_definitions(doc: TrialDoc, positions: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """After a sentence that uses a term, add the entry's own explanation when it follows."""
     out: list[tuple[str, int]] = []
     for section, index in positions:
