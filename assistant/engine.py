@@ -15,8 +15,8 @@ from ingest.store import INGEST_HINT, Store
 from . import phrases
 from .catalog import Catalog
 from .citations import render, split_sentences
-from .corpus import compare_claims, corpus_claims
-from .planner import Plan, make_plan, set_questions
+from .corpus import compare_claims
+from .planner import Plan, make_plan
 from .retrieval import HybridRetriever, ranked_trials
 from .safety import is_emergency
 from .synonyms import english_words
@@ -199,10 +199,7 @@ class Assistant:
             return done("advice", claims)
 
         if plan.kind == "corpus":
-            claims = []
-            for question_about_set in set_questions(plan):
-                claims += corpus_claims(catalog, question_about_set)[0]
-            return done("answer", claims)
+            return done("answer", plan.set_claims)
 
         if plan.unknown_ids and not plan.focus:
             text = " ".join(phrases.UNKNOWN_ID.format(trial_id=i) for i in plan.unknown_ids)

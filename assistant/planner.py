@@ -42,6 +42,7 @@ class Plan:
     asked: str = ""  # the expanded question without the trial's name: what is asked of it
     subset: list[str] | None = None  # corpus questions narrowed to some trials ("lupus trials")
     answerable: list[str] = field(default_factory=list)  # no-info topics this trial's entry does cover
+    set_claims: list = field(default_factory=list)  # the answer to a question about the set, built once
     naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
     earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
 
@@ -193,7 +194,9 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".
         plan.focus = []
         for question_about_set in set_questions(plan):
-            plan.focus += corpus_claims(catalog, question_about_set)[1]
+            claims, focus = corpus_claims(catalog, question_about_set)
+            plan.set_claims += claims
+            plan.focus += focus
         plan.focus = list(dict.fromkeys(plan.focus))
     elif linked:
         plan.kind, plan.focus = "trial", linked
