@@ -14,15 +14,15 @@ from ingest.store import INGEST_HINT, Store
 
 from . import phrases
 from .catalog import Catalog
-from .citations import render, split_sentences
+from .citations import render
 from .corpus import compare_claims
 from .planner import Plan, make_plan
 from .retrieval import HybridRetriever, ranked_trials
 from .safety import is_emergency
 from .synonyms import english_words
-from .text import clean, content_tokens
+from .text import clean
 from .types import Answer, Claim
-from .writer import label_first, trial_claims, with_definitions
+from .writer import trial_claims
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +237,6 @@ class Assistant:
         focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
         if len(focus) == 1:
             doc = catalog.trials[focus[0]]
-            if plan.by_retrieval and not plan.attributes:
-                return self._best_sentences(doc, plan) or trial_claims(doc, [], plan.expanded)
             return trial_claims(doc, plan.attributes, plan.asked, naming=plan.naming)
         if plan.compare:
             claims = compare_claims([catalog.trials[t] for t in focus])
@@ -248,31 +246,6 @@ class Assistant:
         for trial_id in focus:
             claims += trial_claims(catalog.trials[trial_id], attributes, plan.asked, compact=True,
                                    naming=plan.naming)
-        return claims
-
-    def _best_sentences(self, doc, plan: Plan) -> list[Claim]:
-        """For questions matched by meaning only: the entry sentences sharing most words with it."""
-        words = set(content_tokens(plan.expanded))
-        scored = []
-        for hit in plan.hits:
-            if hit.trial_id != doc.entry.id:
-                continue
-            node = self.catalog.by_id[hit.chunk_id]
-            if node.metadata.get("kind") == "facts":
-                continue
-            for i, sentence in enumerate(split_sentences(node.get_content())):
-                overlap = len(words & set(content_tokens(sentence)))
-                if overlap:
-                    scored.append((overlap, node.metadata["section"], i))
-        scored.sort(key=lambda s: -s[0])
-        picks = [(section, i) for _, section, i in scored[:2]]
-        if not picks:
-            return []
-        positions = sorted(set(picks), key=lambda p: (list(doc.chunks).index(p[0]), p[1]))
-        claims = []
-        for n, (section, i) in enumerate(with_definitions(doc, positions)):
-            sentence = doc.sentences(section)[i]
-            claims.append(Claim(sentence if n else label_first(doc, sentence), [doc.chunks[section].id_], sentence))
         return claims
 
     def _no_info_claims(self, topics: list[str], plan: Plan, with_context: bool = True) -> list[Claim]:
