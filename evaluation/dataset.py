@@ -14,7 +14,7 @@ from assistant.types import BEHAVIORS
 from ingest.entries import TRIAL_ID_RE
 from ingest.errors import TrialChatError
 
-FIELDS = ("id", "question", "history", "expect_trials", "expect_facts", "expect_behavior")
+FIELDS = ("id", "question", "history", "expect_trials", "expect_facts", "expect_behavior", "category")
 REQUIRED = ("id", "question", "expect_behavior")
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -37,6 +37,7 @@ class EvalItem:
     expect_trials: tuple[str, ...] = ()
     expect_facts: tuple[str, ...] = ()
     line: int | None = None
+    category: str = ""  # single_fact, set, comparison, follow_up, no_info, advice, ...: reported apart
 
     @property
     def primary_behavior(self) -> str:
@@ -47,7 +48,7 @@ class EvalItem:
         return {
             "id": self.id, "question": self.question, "history": list(self.history),
             "expect_trials": list(self.expect_trials), "expect_facts": list(self.expect_facts),
-            "expect_behavior": list(self.expect_behavior),
+            "expect_behavior": list(self.expect_behavior), "category": self.category,
         }
 
 
@@ -118,12 +119,15 @@ def _item(raw, line: int, problems: _Problems) -> EvalItem | None:
         except re.error as exc:
             problems.add(line, "expect_facts", f"regex '{pattern}' does not compile: {exc}", "fix the pattern")
     behaviors = _behaviors(raw["expect_behavior"], line, problems) if raw.get("expect_behavior") else None
+    category = raw.get("category", "")
+    if not isinstance(category, str):
+        problems.add(line, "category", f"{json.dumps(category)} is not a string", 'write it as "single_fact"')
     if len(problems.lines) > before:
         return None
     return EvalItem(
         id=raw["id"].strip(), question=raw["question"], expect_behavior=behaviors or (),
         history=tuple(history or ()), expect_trials=tuple(trials or ()), expect_facts=tuple(facts or ()),
-        line=line,
+        line=line, category=category.strip(),
     )
 
 

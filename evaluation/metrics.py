@@ -66,7 +66,7 @@ def check_item(item: EvalItem, answer: dict, latency_ms: float, error: str | Non
         "latency_ms": round(latency_ms, 1),
         "fk_grade": _round(fk_grade(text), 2) if behavior == "answer" else None,
         "expected": {"trials": expected, "facts": list(item.expect_facts),
-                     "behavior": list(item.expect_behavior)},
+                     "behavior": list(item.expect_behavior), "category": item.category},
         "checks": checks, "passed": passed, "error": error,
     }
 
@@ -103,7 +103,23 @@ def _behavior_tables(records: list[dict]) -> tuple[dict, dict]:
     return {k: dict(v) for k, v in sorted(confusion.items())}, dict(sorted(by_expected.items()))
 
 
-def compute_metrics(records: list[dict]) -> dict:
+CATEGORY_METRICS = ("items", "passed", "pass_rate", "behavior_accuracy", "citation_recall", "citation_precision",
+                    "fact_accuracy", "invalid_citations", "fk_grade_median")
+
+
+def _groups(records: list[dict]) -> dict[str, list[dict]]:
+    """Items by their set's category, plus every turn with a history as 'multi_turn'."""
+    groups: dict[str, list[dict]] = {}
+    for r in records:
+        category = r["expected"].get("category")
+        if category:
+            groups.setdefault(category, []).append(r)
+        if r["history"]:
+            groups.setdefault("multi_turn", []).append(r)
+    return dict(sorted(groups.items()))
+
+
+def compute_metrics(records: list[dict], by_category: bool = True) -> dict:
     """Aggregate metrics; a metric with no item to score is None, never a misleading 0 or 1."""
     with_trials = [r for r in records if r["expected"]["trials"]]
     ranks = [r["checks"]["retrieval_rank"] for r in with_trials]
@@ -141,6 +157,10 @@ def compute_metrics(records: list[dict]) -> dict:
         },
         "behavior_confusion": confusion,
         "behavior_by_expected": by_expected,
+        **({"by_category": {
+            name: {k: v for k, v in compute_metrics(group, by_category=False).items()
+                   if k in CATEGORY_METRICS}
+            for name, group in _groups(records).items()}} if by_category else {}),
     }
 
 
