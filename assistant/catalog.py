@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Words that say what is asked, not which trial: they must not pick a trial on their own.
 GENERIC = frozenset(
-    """study studies trial trials clinical research anifrolumab drug medicine treatment people person
+    """study studies trial trials clinical research drug medicine treatment people person
     adults adult patients patient participants phase week weeks main result results response score
     change disease activity improvement using used use group groups safety measured measure outcome
     outcomes endpoint primary standard care added plus versus compared alone active moderate severe
@@ -69,6 +69,9 @@ class TrialDoc:
     entry: Entry
     chunks: dict[str, TextNode] = field(default_factory=dict)  # section -> node
     entity_terms: set[str] = field(default_factory=set)
+    # Words every trial of the corpus shares (the drug they all test): they name no trial.
+    common: frozenset[str] = frozenset()
+    treatment: str = "the study treatment"  # what the trial tests, as answers name it
 
     def sentences(self, section: str) -> list[str]:
         """The section's sentences a writer may use: text that looks like instructions or markup is
@@ -96,6 +99,8 @@ class Catalog:
             entry = Entry.model_validate_json(facts.metadata["entry_json"])
             doc = TrialDoc(entry=entry, chunks={n.metadata["section"]: n for n in trial_nodes})
             doc.entity_terms = self._entity_terms(entry)
+            if entry.intervention:
+                doc.treatment = entry.intervention
             # Named scores in the body (BICLA) identify a trial as well as its fields do.
             for node in trial_nodes:
                 if node.metadata.get("kind") != "facts":
@@ -103,6 +108,20 @@ class Catalog:
                     doc.entity_terms |= {a.lower() for a in re.findall(ACRONYM, body) if len(a) > 2}
             self.trials[trial_id] = doc
         self.order = sorted(self.trials, key=lambda t: (self.trials[t].entry.reference or 10**6, t))
+        self.shared_treatment = self._shared_treatment()
+        # Named scores (CLASI-70, BICLA) and treatment words beyond the drug (a light therapy): read as
+        # "a score" and "the design" when a question uses them, whatever the corpus calls them.
+        self.score_names = frozenset(a.lower() for d in self.trials.values() for a in self._score_names(d))
+        self.treatment_words = frozenset(
+            t for d in self.trials.values() for t in tokens(f"{d.entry.intervention or ''} {d.entry.comparator or ''}")
+            if t not in STOPWORDS and t not in GENERIC and len(t) > 3)
+        self.common = frozenset(tokens(self.shared_treatment or ""))
+        self.treatment_words -= self.common
+        for doc in self.trials.values():
+            doc.entity_terms -= self.common
+            doc.common = self.common
+            if self.shared_treatment:
+                doc.treatment = self.shared_treatment
         frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms)
         total = max(len(self.trials), 1)
         self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
@@ -114,6 +133,7 @@ class Catalog:
         for trial_id, doc in self.trials.items():
             for term in doc.entity_terms:
                 self._with_term[term].append(trial_id)
+        self._topic_words = frozenset(self._with_term) | self.score_names | self.treatment_words | self.common
 
     @staticmethod
     def _entity_terms(entry: Entry) -> set[str]:
@@ -126,6 +146,50 @@ class Catalog:
         if entry.enrollment is not None:
             terms.add(f"n{entry.enrollment}")
         return terms
+
+    def _shared_treatment(self) -> str | None:
+        """The treatment every trial names first in its intervention (a single-drug programme), else None."""
+        names = [d.entry.intervention for d in self.trials.values()]
+        if len(names) < 2 or not all(names):
+            return None
+        first = {re.split(r"[\s,(]", n.strip(), maxsplit=1)[0] for n in names}
+        if len(first) != 1:
+            return None
+        word = first.pop()
+        return word if len(word) > 2 and word.lower() not in STOPWORDS | GENERIC else None
+
+    def describe(self) -> str:
+        """'10 trials of Anifrolumab' / '32 clinical trials': what the entries hold, from the entries."""
+        count = len(self.trials)
+        noun = "trial" if count == 1 else "trials"
+        return f"{count} {noun} of {self.shared_treatment}" if self.shared_treatment else f"{count} clinical {noun}"
+
+    @staticmethod
+    def _score_names(doc: TrialDoc) -> set[str]:
+        names = set(re.findall(ACRONYM, doc.entry.primary_endpoint or ""))
+        for node in doc.chunks.values():
+            for sentence in split_sentences(TRIAL_ID.sub(" ", node.get_content())):
+                if re.search(r"\b(score|index|scale|response|measure[sd]?)\b", sentence, re.I):
+                    names |= {a for a in re.findall(ACRONYM, sentence) if len(a) > 2}
+        return names
+
+    def generalize(self, folded: str) -> str:
+        """The question as intent reads it: the corpus's shared treatment is 'the drug', a named score
+        'the X score', so no drug or score name has to be written into the intent patterns."""
+        words = set(tokens(folded))
+        for word in self.common & words:
+            folded = re.sub(rf"\b{re.escape(word)}\b", "the drug", folded)
+        for name in self.score_names & words:
+            folded = re.sub(rf"\b{re.escape(name)}\b", f"{name} score", folded)
+        return folded
+
+    def names_treatment(self, folded: str) -> bool:
+        return bool(self.treatment_words & set(tokens(folded)))
+
+    def on_topic(self, folded: str) -> bool:
+        """The question names something the entries are about: a condition, a treatment, a score."""
+        words = set(tokens(folded))
+        return bool(words & self._topic_words)
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:

@@ -80,6 +80,7 @@ class SetQuestion:
     negate: bool = False  # "which trials are NOT for adults only"
     size_min: int | None = None
     size_max: int | None = None
+    drug: str = "the study treatment"  # the corpus's shared treatment when every trial tests the same one
 
 
 # kind -> (test on an entry, what the selected trials "are"/"do", what the others are "not")
@@ -88,11 +89,11 @@ SELECTORS: dict[str, tuple[Callable, str, str]] = {
     "completed": (lambda e, q: (e.status or "").lower() == "completed", "are marked as completed",
                   "marked as completed"),
     "injection": (lambda e, q: "subcutaneous" in (e.route or ""),
-                  "give anifrolumab as a shot under the skin (subcutaneous injection)",
+                  "give {drug} as a shot under the skin (subcutaneous injection)",
                   "described as given by a shot under the skin"),
     "open_label": (lambda e, q: "open-label" in e.design, "are open-label", "open-label"),
-    "add_on": (lambda e, q: "add-on to standard of care" in e.design, "add anifrolumab to standard of care",
-               "described as adding anifrolumab to standard of care"),
+    "add_on": (lambda e, q: "add-on to standard of care" in e.design, "add {drug} to standard of care",
+               "described as adding {drug} to standard of care"),
     "adults_only": (lambda e, q: (e.ages or "") == "adults", "are for adults only", "listed as adults only"),
     "phase": (lambda e, q: e.phase == q.phase, "are {phase} studies", "{phase} studies"),
     "week": (lambda e, q: f"Week {q.week}" in (e.primary_endpoint_timepoint or ""),
@@ -116,7 +117,8 @@ def _range_words(q: SetQuestion) -> str:
 
 def _select(kind: str, docs: list[TrialDoc], q: SetQuestion) -> tuple[list[TrialDoc], str, str]:
     test, positive, negative = SELECTORS[kind]
-    words = {"phase": q.phase, "week": q.week, "range": _range_words(q) if kind == "size_range" else ""}
+    words = {"phase": q.phase, "week": q.week, "range": _range_words(q) if kind == "size_range" else "",
+             "drug": q.drug}
     chosen = [d for d in docs if test(d.entry, q)]
     return chosen, positive.format(**words), negative.format(**words)
 
@@ -183,7 +185,7 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
         if q.negate:
             others = [d for d in docs if d not in compared and d not in listed]
             return listing(others, "are not described as placebo-controlled"), [d.entry.id for d in others]
-        claims = listing(compared, "compare anifrolumab with a placebo")
+        claims = listing(compared, f"compare {q.drug} with a placebo")
         if listed:
             claims.append(Claim("The source also lists these as placebo-controlled studies:"))
             claims += [_line(d) for d in listed]
@@ -192,22 +194,23 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
             sentence = next(s for s in explainer.sentences(HOW) if "looks like" in s)
             claims.append(Claim(sentence, [explainer.chunks[HOW].id_]))
         return claims, [d.entry.id for d in compared + listed]
-    elif kind == "drug":
+    elif kind == "drug" and catalog.shared_treatment:
         names = sorted({d.entry.conditions[0].split(" (")[0] for d in docs})
+        drug = catalog.shared_treatment
         claims = [
-            Claim(f"Anifrolumab is the study treatment in all {len(docs)} trials in the entries.",
+            Claim(f"{drug[0].upper() + drug[1:]} is the study treatment in all {len(docs)} trials in the entries.",
                   [_facts_id(d) for d in docs], aggregate=True),
             Claim(f"They test it in {', '.join(names[:-1])} and {names[-1]}.",
                   [_facts_id(d) for d in docs], aggregate=True),
-            Claim("The entries don't say how anifrolumab works in the body."),
+            Claim(f"The entries don't say how {drug} works in the body."),
         ]
         return claims, []
     elif kind == "conditions":
         claims = [_count(len(docs), f"{scope}, in these conditions" if q.subset is None else scope, docs)]
         claims += [_line(d, "condition") for d in docs]
     else:
-        claims = listing(docs, f"of anifrolumab are {scope}" if q.subset is None else scope)
+        claims = listing(docs, f"are {scope}" if q.subset is None else scope)
     if q.subset is None and kind in ("count", "list", "conditions"):
-        claims[0].text = f"The entries describe {len(all_docs)} trials of anifrolumab."
+        claims[0].text = f"The entries describe {catalog.describe()}."
     focus = [c.sources[0].split("#")[0] for c in claims[1:] if c.sources and len(c.sources) == 1]
     return claims, list(dict.fromkeys(focus))

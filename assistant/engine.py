@@ -229,7 +229,8 @@ class Assistant:
         if no_info_topics and plan.intent.on_topic:
             return done("no_info", self._no_info_claims(no_info_topics, plan, with_context=False))
         if plan.intent.on_topic:
-            return done("no_info", [Claim(phrases.NO_MATCH), Claim(phrases.NO_INFO_WHO_KNOWS)])
+            return done("no_info", [Claim(phrases.NO_MATCH.format(corpus=catalog.describe())),
+                                    Claim(phrases.NO_INFO_WHO_KNOWS)])
         return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
 
     def _trial_claims(self, plan: Plan) -> list[Claim]:

@@ -4,7 +4,7 @@ NOT_ADVICE_NOTE = "This is information about clinical trials, not medical advice
 
 NO_INFO = "The trial entries don't say that."
 NO_INFO_WHO_KNOWS = "Your doctor or the study team may be able to tell you."
-NO_MATCH = "The trial entries don't cover that. They describe 10 trials of anifrolumab."
+NO_MATCH = "The trial entries don't cover that. They describe {corpus}."  # corpus: Catalog.describe()
 UNKNOWN_ID = "There is no trial entry with the id {trial_id}. Check the number, or ask me about the conditions studied."
 NOT_STATED = {
     "status": "The entry does not say whether the {name} is still running, recruiting or finished.",
@@ -18,7 +18,7 @@ NO_INFO_TOPICS = {
     "location": "where the studies take place",
     "results": "the results of the studies",
     "side_effects": "which side effects people had",
-    "mechanism": "how anifrolumab works in the body",
+    "mechanism": "how the study treatment works in the body",
     "contact": "how to contact or sign up for a study",
     "dates": "when the studies start or end",
     "other_drugs": "anything about other medicines",
@@ -39,7 +39,7 @@ EMERGENCY = (
 )
 
 OUT_OF_SCOPE = (
-    "I can only answer questions about the anifrolumab clinical trials in these entries, "
+    "I can only answer questions about the clinical trials in these entries, "
     "such as who they are for, their size, phase and what they measure."
 )
 
@@ -49,11 +49,11 @@ STORE_NOT_READY = (
 )
 
 SMALL_TALK = (
-    "I'm here for questions about the anifrolumab clinical trials, for example: Which study is the biggest? "
+    "I'm here for questions about the clinical trials in these entries, for example: Which study is the biggest? "
     "This is information about trials, not medical advice."
 )
 
-EMPTY_QUESTION = "Please type a question about the anifrolumab trials, for example: Which study is the biggest?"
+EMPTY_QUESTION = "Please type a question about the trials, for example: Which study is the biggest?"
 TOO_LONG = "Your question was very long, so I only read the first {limit} characters."
 
 AMBIGUOUS_LEAD = "Several trials in the entries fit that."

@@ -76,7 +76,6 @@ FIELD_NAMES = [  # "the completed one", "the phase 4 one", "the pilot": trials n
     (r"\bpilot\b", lambda e: "pilot" in e.design),
     (r"\bopen[- ]?label\b", lambda e: "open-label" in e.design),
     (r"\bproof[- ]of[- ]concept\b", lambda e: "proof-of-concept" in e.design),
-    (r"\b(phototherapy|light)\b", lambda e: "phototherapy" in (e.intervention or "")),
     (r"\b(shot|injection|subcutaneous)\b", lambda e: "subcutaneous" in (e.route or "")),
     (r"\b(children|kids|pediatric|paediatric)\b", lambda e: bool(e.includes_children)),
 ]
@@ -89,6 +88,10 @@ def by_fields(catalog: Catalog, phrase: str) -> list[str]:
     for pattern, test in FIELD_NAMES:
         if re.search(pattern, phrase):
             found = [t for t in (found or catalog.order) if test(catalog.entry(t))]
+    named = catalog.treatment_words & set(tokens(phrase))  # "the light therapy one": its treatment's words
+    if named:
+        found = [t for t in (found or catalog.order)
+                 if named & set(tokens(f"{catalog.entry(t).intervention} {catalog.entry(t).comparator}"))]
     return found if len(found) < len(catalog.trials) else []
 
 
@@ -122,7 +125,8 @@ def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
     named = set()
     for trial_id in focus:
         named |= catalog.trials[trial_id].entity_terms
-    return {w for w in content_tokens(folded) if w not in named and w not in GENERIC and not w.isdigit()}
+    return {w for w in content_tokens(folded)
+            if w not in named and w not in GENERIC and w not in catalog.common and not w.isdigit()}
 
 
 # A topic the entries usually don't cover, but some entry does: (evidence in its text, what to show).
@@ -141,9 +145,10 @@ def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
                 plan.attributes.append(attribute)
 
 
-def set_questions(plan: Plan) -> list[SetQuestion]:
+def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
     i = plan.intent
-    return [SetQuestion(kind, plan.subset, i.phase, i.week, i.negate, i.size_min, i.size_max)
+    return [SetQuestion(kind, plan.subset, i.phase, i.week, i.negate, i.size_min, i.size_max,
+                        drug or "the study treatment")
             for kind in i.corpus_kinds]
 
 
@@ -156,7 +161,10 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if is_small_talk(question):
         return Plan(behavior="small_talk")
     expanded = expand(question, catalog.vocabulary)
-    intent = read_intent(expanded)
+    intent = read_intent(catalog.generalize(expanded))
+    intent.on_topic = intent.on_topic or catalog.on_topic(expanded)
+    if catalog.names_treatment(expanded) and "design" not in intent.attributes:
+        intent.attributes.append("design")
     folded, rows = expand_parts(question, catalog.vocabulary)
     subjects, spans = link_subjects(catalog, folded)
     # What is asked is read without the trial's name: "the paediatric SLE trial" asks nothing of ages.
@@ -164,7 +172,12 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     for start, end in reversed(spans):
         asked = asked[:start] + " " + asked[end:]
     asked = asked_part(re.sub(r"\s+", " ", asked))
-    asked_intent = read_intent(expand(asked, catalog.vocabulary)) if asked != folded else intent
+    asked_intent = intent
+    if asked != folded:
+        asked_expanded = expand(asked, catalog.vocabulary)
+        asked_intent = read_intent(catalog.generalize(asked_expanded))
+        if catalog.names_treatment(asked_expanded) and "design" not in asked_intent.attributes:
+            asked_intent.attributes.append("design")
     plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
     plan.intent.no_info = asked_intent.no_info
@@ -193,7 +206,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         plan.kind, plan.subset = "corpus", linked or None
         # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".
         plan.focus = []
-        for question_about_set in set_questions(plan):
+        for question_about_set in set_questions(plan, catalog.shared_treatment):
             claims, focus = corpus_claims(catalog, question_about_set)
             plan.set_claims += claims
             plan.focus += focus

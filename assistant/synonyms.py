@@ -1,7 +1,8 @@
 """Lay words and common misspellings -> the words the entries use.
 
-A small table, applied to every question before matching and retrieval. Each row is a regular
-expression over folded text (lowercase, no accents or apostrophes) and the entry words it adds.
+The table lives in data/lexicon.yaml and is applied to every question before matching and
+retrieval. Each row is a regular expression over folded text (lowercase, no accents or
+apostrophes) and the record words it adds; misspellings too far for fuzzy matching sit beside it.
 """
 
 from __future__ import annotations
@@ -9,60 +10,24 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from pathlib import Path
+
+import yaml
 
 from .text import fold
 
-SYNONYMS: list[tuple[str, str]] = [
-    (r"\b(kids?|child|children|childrens|paediatric|pediatric|peds|teens?|teenagers?|adolescents?|"
-     r"young (people|patients)|minors?|under 18|my (son|daughter)|ppl my age|people my age)\b",
-     "children adolescents pediatric"),
-    (r"\b(i m|im|i am|is|aged?|age of) ([5-9]|1[0-7])( years?| yrs?| y o)?( old)?\b", "children adolescents pediatric"),
-    (r"\b(kidneys?|renal)\b", "lupus nephritis kidney"),
-    (r"\bscleroderma\b", "systemic sclerosis"),
-    (r"\b(skin lupus|lupus (of|on|in) the skin|discoid lupus|cutaneous lupus)\b", "cutaneous lupus erythematosus"),
-    (r"\bcle\b", "cutaneous lupus erythematosus"),
-    (r"\b(sle|systemic lupus)\b", "systemic lupus erythematosus"),
-    (r"\blupus nephritis\b|\bln\b", "lupus nephritis"),
-    (r"\b(myositis|muscle (disease|inflammation|weakness)|inflamed muscles?|myopath\w*)\b",
-     "myositis polymyositis dermatomyositis idiopathic inflammatory myopathies"),
-    (r"\b(dm|pm)\b", "polymyositis dermatomyositis"),
-    (r"\b(sjogrens?|sjogren|sjorgens?|sjogrens syndrome|shogrens?|sjoegrens?|dry eyes? and (dry )?mouth|pss)\b",
-     "primary sjogren syndrome"),
-    (r"\b(aps|antiphospholipid|anti-phospholipid|hughes syndrome|sticky blood|blood clots?|clotting)\b",
-     "primary antiphospholipid syndrome aps"),
-    (r"\b(vitiligo|white (patches|spots)|depigmentation|loss of skin colou?r)\b", "vitiligo"),
-    (r"\b(light therapy|light treatment|uv therapy|nbuvb|narrow ?band)\b", "phototherapy"),
-    (r"\b(ssc|dcssc|lcssc|ssc-ild|systemic sclerosis)\b", "systemic sclerosis"),
-    (r"\b(lung|lungs|ild|lung scarring)\b", "interstitial lung disease"),
-    (r"\b(shots?|jabs?|needles?|injections?|sub-?q|subq|sc)\b", "subcutaneous injection"),
-    (r"\b(fake (drug|pill|treatment|medicine)|dummy|sugar pill|placebos?)\b", "placebo"),
-    (r"\b(saphnelo)\b", "anifrolumab"),
-    (r"\b(size|how many people|participants?|patients|volunteers|enrol+(ment|ing|ed)?)\b", "people"),
-    (r"\b(usual (care|treatment)|normal (care|treatment)|regular (care|treatment|meds|medicine)|"
-     r"current (meds|medicines|medication|treatment))\b", "standard of care"),
-    (r"\b(on top of|in addition to|added to|add[- ]on)\b", "add-on"),
-]
+LEXICON_FILE = Path(__file__).parent / "data" / "lexicon.yaml"
 
-# Single-word misspellings are fixed against the corpus vocabulary; these are too far for that.
-SPELLING = {
-    "lupis": "lupus", "lupas": "lupus", "loopus": "lupus", "lupes": "lupus",
-    "nefritis": "nephritis", "nephritus": "nephritis", "nefritus": "nephritis",
-    "vitaligo": "vitiligo", "vitilligo": "vitiligo", "vitligo": "vitiligo", "vitiligio": "vitiligo",
-    "scleraderma": "scleroderma", "sclerodema": "scleroderma", "skleroderma": "scleroderma",
-    "anifrolumib": "anifrolumab", "anifrolumub": "anifrolumab", "anifromulab": "anifrolumab",
-    "kidny": "kidney", "kidnee": "kidney", "childern": "children", "chidren": "children",
-    "plasebo": "placebo", "placibo": "placebo", "placeebo": "placebo",
-    "sjogrens": "sjogren", "sjorgens": "sjogren", "sjogren's": "sjogren", "shogrens": "sjogren",
-    "childs": "children", "childrens": "children", "childen": "children", "persons": "people",
-    "ph2": "phase 2", "ph3": "phase 3", "ph4": "phase 4", "p2": "phase 2", "p3": "phase 3", "p4": "phase 4",
-    "ph": "phase", "pts": "patients", "pt": "patient", "w": "with", "endpt": "endpoint", "ep": "endpoint",
-    "poc": "proof-of-concept", "wk": "week", "wks": "weeks",
-    "wat": "what", "waht": "what", "whta": "what", "whihc": "which", "wich": "which", "whcih": "which",
-    "hw": "how", "u": "you", "ur": "your", "dr": "doctor", "pls": "please", "plz": "please",
-    "shud": "should", "shoud": "should", "shld": "should", "sould": "should", "shuld": "should",
-    "rheumy": "rheumatologist", "docter": "doctor", "doc": "doctor", "meds": "medicines",
-    "trail": "trial", "trails": "trials", "studys": "studies", "stuides": "studies",
-}
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict:
+    """The general lay-medical lexicon (a data file): rows of lay words and record words, misspellings."""
+    with LEXICON_FILE.open(encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+SYNONYMS: list[tuple[str, str]] = [(row["lay"], row["means"]) for row in lexicon()["terms"]]
+SPELLING: dict[str, str] = dict(lexicon()["spelling"])
 
 _COMPILED = [(re.compile(pattern), words) for pattern, words in SYNONYMS]
 

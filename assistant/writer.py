@@ -99,7 +99,7 @@ def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2, naming: set[str
     def hits(word: str, found: set[str]) -> bool:
         return word in found or (len(word) >= 5 and any(f.startswith(word[:5]) for f in found))
 
-    words = {w for w in content_tokens(question) if w not in GENERIC and len(w) > 2}
+    words = {w for w in content_tokens(question) if w not in GENERIC and w not in doc.common and len(w) > 2}
     words |= set(re.findall(r"\d+%", question))
     words -= set(tokens(doc.entry.short_name))
     words = {w for w in words if w not in naming or (rare_names and sum(hits(w, f) for f in found_in) <= 2)}
@@ -135,7 +135,7 @@ def yes_no_lead(doc: TrialDoc, attributes: list[str], question: str) -> Claim | 
         return Claim("Yes, the entry says this study is completed.", [facts.id_], basis="completed")
     if "design" in attributes and "placebo" in question:
         if e.comparator == "placebo":
-            return Claim("Yes, this study compares anifrolumab with a placebo.", [facts.id_], basis="placebo")
+            return Claim(f"Yes, this study compares {doc.treatment} with a placebo.", [facts.id_], basis="placebo")
     return None
 
 

@@ -156,3 +156,21 @@ def test_readability_never_downloads_nltk_data(monkeypatch):
     assert isinstance(grade, float) and 0 < grade < 8
     assert syllables.get_cmudict is readability._get_cmudict
     assert textstat.syllable_count("kidney medicine") == 5  # cmudict: KIH1DNIY0, MEH1DIH0SAH0N
+
+
+def test_metrics_are_reported_by_category_and_for_multi_turn_items():
+    from evaluation.dataset import parse_items
+
+    items = parse_items("\n".join([
+        '{"id": "a", "question": "q1", "expect_behavior": "answer", "category": "single_fact"}',
+        '{"id": "b", "question": "q2", "history": ["q1"], "expect_behavior": "answer", "category": "follow_up"}',
+        '{"id": "c", "question": "q3", "expect_behavior": "no_info", "category": "no_info"}',
+    ]))
+    answers = [{"answer": "x", "behavior": "answer"}, {"answer": "y", "behavior": "no_info"},
+               {"answer": "z", "behavior": "no_info"}]
+    metrics = compute_metrics([check_item(i, a, 1.0) for i, a in zip(items, answers, strict=True)])
+    by = metrics["by_category"]
+    assert set(by) == {"single_fact", "follow_up", "no_info", "multi_turn"}
+    assert by["single_fact"]["behavior_accuracy"] == 1.0
+    assert by["follow_up"]["behavior_accuracy"] == 0.0 and by["multi_turn"]["items"] == 1
+    assert by["no_info"]["pass_rate"] == 1.0

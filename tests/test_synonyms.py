@@ -4,40 +4,16 @@ import re
 
 import pytest
 
-from assistant.synonyms import SYNONYMS, correct_spelling, expand
+from assistant.synonyms import SYNONYMS, correct_spelling, expand, lexicon
 
-# One lay phrase per table row (same order as SYNONYMS), and the entry words it must add.
-ROW_EXAMPLES = [
-    "is there anything for kids",
-    "my son is 12",
-    "the kidney one",
-    "i have scleroderma",
-    "my skin lupus",
-    "CLE study",
-    "SLE trial",
-    "the LN study",
-    "muscle inflammation trial",
-    "DM patients",
-    "sjogrens",
-    "blood clots",
-    "white patches on my skin",
-    "light therapy",
-    "SSc",
-    "lung scarring",
-    "is it a shot",
-    "is there a sugar pill",
-    "saphnelo",
-    "how many participants",
-    "on top of my usual treatment",
-    "added to what i already take",
-]
+ROWS = [(row["example"], (row["lay"], row["means"])) for row in lexicon()["terms"]]
 
 
-def test_every_row_has_an_example():
-    assert len(ROW_EXAMPLES) == len(SYNONYMS)
+def test_the_table_is_the_data_file():
+    assert [row for _, row in ROWS] == SYNONYMS
 
 
-@pytest.mark.parametrize(("example", "row"), list(zip(ROW_EXAMPLES, SYNONYMS, strict=True)))
+@pytest.mark.parametrize(("example", "row"), ROWS)
 def test_row_adds_its_entry_words(example, row):
     pattern, words = row
     assert re.search(pattern, correct_spelling(example.lower())), example
