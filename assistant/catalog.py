@@ -72,6 +72,11 @@ class TrialDoc:
     # Words every trial of the corpus shares (the drug they all test): they name no trial.
     common: frozenset[str] = frozenset()
     treatment: str = "the study treatment"  # what the trial tests, as answers name it
+    nodes: list[TextNode] = field(default_factory=list)  # every passage, in the record's order
+
+    def sections_named(self, section: str) -> list[TextNode]:
+        """Every passage under a heading: long lists (sites, criteria) are split over several."""
+        return [n for n in self.nodes if n.metadata.get("section") == section]
 
     def sentences(self, section: str) -> list[str]:
         """The section's sentences a writer may use: text that looks like instructions or markup is
@@ -97,7 +102,10 @@ class Catalog:
                 logger.warning("trial %s has no key-facts chunk; skipped", trial_id)
                 continue
             entry = Entry.model_validate_json(facts.metadata["entry_json"])
-            doc = TrialDoc(entry=entry, chunks={n.metadata["section"]: n for n in trial_nodes})
+            first: dict[str, TextNode] = {}
+            for node in trial_nodes:  # already in position order
+                first.setdefault(node.metadata["section"], node)
+            doc = TrialDoc(entry=entry, chunks=first, nodes=list(trial_nodes))
             doc.entity_terms = self._entity_terms(entry)
             if entry.intervention:
                 doc.treatment = entry.intervention

@@ -13,10 +13,12 @@ from ingest.settings import Settings
 from ingest.store import INGEST_HINT, Store
 
 from . import phrases
+from .aspects import AspectReader
 from .catalog import Catalog
 from .citations import render
 from .corpus import compare_claims
 from .planner import Plan, make_plan
+from .record_claims import record_claims
 from .retrieval import HybridRetriever, ranked_trials
 from .safety import is_emergency
 from .synonyms import english_words
@@ -54,6 +56,8 @@ class Assistant:
         # Optional LLM writer: gets the grounded answer and its sources, returns a validated answer.
         self.writer = writer
         self.embed_model = load_embed_model(settings.embed_batch_size)
+        self.aspects = AspectReader(self.embed_model, settings.home / "cache")
+        self.aspects.warm()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._retriever: HybridRetriever | None = None
@@ -122,7 +126,8 @@ class Assistant:
 
     # -- planning ---------------------------------------------------------------------------------
     def plan(self, question: str, previous: Plan | None = None) -> Plan:
-        return make_plan(self.catalog, self._retriever, question, previous, self.settings.min_dense_score)
+        return make_plan(self.catalog, self._retriever, question, previous, self.settings.min_dense_score,
+                         self.aspects)
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, question: str, history: Iterable = ()) -> Answer:
@@ -206,6 +211,10 @@ class Assistant:
             return done("no_info", [Claim(text)])
 
         no_info_topics = plan.intent.no_info
+        if plan.kind == "trial" and plan.focus and plan.aspects and not plan.compare:
+            answer = self._record_answer(plan, no_info_topics, done)
+            if answer is not None:
+                return answer
         if plan.kind == "trial" and plan.focus:
             strong = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO]
             if plan.answerable:
@@ -232,6 +241,29 @@ class Assistant:
             return done("no_info", [Claim(phrases.NO_MATCH.format(corpus=catalog.describe())),
                                     Claim(phrases.NO_INFO_WHO_KNOWS)])
         return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
+
+    def _record_answer(self, plan: Plan, no_info_topics: list[str], done) -> Answer | None:
+        """The asked parts of the record (sites, exclusions, dates...) when the record holds them."""
+        focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
+        asked = [self.aspects.by_name[name] for name in plan.aspects]
+        claims: list[Claim] = []
+        answered = []
+        for trial_id in focus:
+            found, aspects = record_claims(self.catalog.trials[trial_id], asked, plan.asked, plan.naming,
+                                           compact=len(focus) > 1)
+            claims += found
+            answered += [a for a in aspects if a not in answered]
+        if not claims:
+            return None
+        replaced = {r for a in answered for r in a.replaces}
+        others = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO and a not in replaced]
+        if others:
+            plan.attributes = others
+            claims = self._trial_claims(plan) + claims
+        topics = [t for t in no_info_topics if t not in {a.topic for a in answered}]
+        if topics:
+            claims += self._no_info_claims(topics, plan, with_context=False)
+        return done("answer", claims)
 
     def _trial_claims(self, plan: Plan) -> list[Claim]:
         catalog = self.catalog

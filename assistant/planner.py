@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .aspects import AspectReader
 from .catalog import GENERIC, Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
 from .intent import Intent, read_intent
@@ -45,6 +46,7 @@ class Plan:
     set_claims: list = field(default_factory=list)  # the answer to a question about the set, built once
     naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
     earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
+    aspects: list[str] = field(default_factory=list)  # parts of a record asked for (data/aspects.yaml)
 
 
 def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -153,7 +155,7 @@ def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
 
 
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
-              min_dense: float) -> Plan:
+              min_dense: float, aspects: AspectReader | None = None) -> Plan:
     if is_emergency(question):
         return Plan(behavior="emergency")
     if is_injection(question):
@@ -194,7 +196,10 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         for lay, entry_words in lay_matches(folded):  # "scleroderma" named the trial too
             if set(tokens(entry_words)) & terms:
                 plan.naming |= set(tokens(lay))
-    plan.hits = retriever.retrieve(question, expanded) if retriever else []
+    vector = retriever.embed(question) if retriever else None
+    plan.hits = retriever.retrieve(question, expanded, vector) if retriever else []
+    if aspects is not None:
+        plan.aspects = aspects.read(asked, vector)
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
 

@@ -1,0 +1,108 @@
+"""Understand: which parts of a trial's record a question asks for, by example and by cue.
+
+The knowledge is data (data/aspects.yaml): for each aspect, the record passages that answer it,
+strong cues and example phrasings. The examples are embedded once with the bundled model (cached
+under the home directory by the file's hash); a question asks for an aspect when one of its cues
+matches or when its nearest example of that aspect is close enough. A new phrasing is handled by
+adding an example line, not a rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+logger = logging.getLogger(__name__)
+
+ASPECTS_FILE = Path(__file__).resolve().parent / "data" / "aspects.yaml"
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class Aspect:
+    name: str
+    section: str | None  # None: the "general" examples, which only hold other aspects back
+    topic: str | None  # the "entries don't say" topic this aspect answers when the record has it
+    cues: tuple[re.Pattern, ...]
+    examples: tuple[str, ...]
+    lines: re.Pattern | None = None  # which lines of the passages answer it
+    limit: int = 12
+    replaces: tuple[str, ...] = ()
+
+
+class AspectReader:
+    """Reads the aspects a question asks for; one instance per process, examples embedded once."""
+
+    def __init__(self, embed_model=None, cache_dir: Path | None = None, path: Path = ASPECTS_FILE):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.threshold = float(raw["threshold"])
+        self.margin = float(raw["margin"])
+        self.aspects = [
+            Aspect(name, spec["section"], spec.get("topic"), tuple(re.compile(c) for c in spec.get("cues", [])),
+                   tuple(spec.get("examples", [])), re.compile(spec["lines"]) if spec.get("lines") else None,
+                   int(spec.get("limit", 12)), tuple(spec.get("replaces", [])))
+            for name, spec in raw["aspects"].items()
+        ]
+        self.by_name = {a.name: a for a in self.aspects}
+        self.embed_model = embed_model
+        self.cache_dir = cache_dir
+        # The cache is named for the file and the model: either changing embeds the examples again.
+        model = getattr(embed_model, "model_name", "") or ""
+        self._digest = hashlib.sha256(path.read_bytes() + model.encode()).hexdigest()[:16]
+
+    @cached_property
+    def _examples(self) -> tuple[np.ndarray, list[str]]:
+        texts = [e for a in self.aspects for e in a.examples]
+        labels = [a.name for a in self.aspects for _ in a.examples]
+        cache = self.cache_dir / f"aspects-{self._digest}.npy" if self.cache_dir else None
+        if cache and cache.exists():
+            vectors = np.load(cache)
+            if vectors.shape[0] == len(texts):
+                return vectors, labels
+        if self.embed_model is None or not texts:
+            return np.zeros((0, 1)), []
+        vectors = np.asarray(self.embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        if cache:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_suffix(".tmp.npy")
+                np.save(tmp, vectors)
+                tmp.replace(cache)
+            except OSError as exc:  # a read-only home still answers; it embeds again next start
+                logger.warning("could not cache aspect examples in %s: %s", cache, exc)
+        return vectors, labels
+
+    def warm(self) -> None:
+        """Embed the examples now, not during the first patient's question."""
+        _ = self._examples
+
+    def nearest(self, vector) -> dict[str, float]:
+        """Each aspect's best cosine similarity to the question."""
+        vectors, labels = self._examples
+        if vector is None or not labels:
+            return {}
+        q = np.asarray(vector, dtype=np.float32)
+        sims = vectors @ (q / (np.linalg.norm(q) + 1e-12))
+        best: dict[str, float] = {}
+        for label, sim in zip(labels, sims, strict=True):
+            best[label] = max(best.get(label, -1.0), float(sim))
+        return best
+
+    def read(self, folded: str, vector=None) -> list[str]:
+        """Aspects the question asks for: every cue that matches, and the examples' best if close."""
+        asked = [a.name for a in self.aspects if a.section and any(c.search(folded) for c in a.cues)]
+        scores = self.nearest(vector)
+        if scores:
+            top = max(scores.values())
+            if top >= self.threshold and scores.get(GENERAL, -1.0) < top:
+                asked += [name for name, s in scores.items()
+                          if s >= top - self.margin and name not in asked and self.by_name[name].section]
+        return asked

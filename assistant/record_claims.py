@@ -1,0 +1,91 @@
+"""Compose: claims from the record's own passages for the aspects a question asks.
+
+A record's registry fields are stored as passages of short lines grouped the way patients ask
+(sites, who cannot take part, groups and treatments, status and dates...). For an asked aspect the
+answer quotes the lines of that group that share the question's own words ("any site in Texas?"),
+or its first lines when none does; lines from one passage become one cited claim, so every claim is
+checked against the passage that holds it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from llama_index.core.schema import TextNode
+
+from .aspects import Aspect
+from .catalog import GENERIC, TrialDoc
+from .text import STOPWORDS, tokens
+from .types import Claim
+
+
+def _lines(node: TextNode) -> list[str]:
+    return [line.strip() for line in node.get_content().splitlines() if line.strip()]
+
+
+def _item(line: str) -> str:
+    return line[2:].rstrip(".") if line.startswith("- ") else line.rstrip(".")
+
+
+def _words(text: str) -> set[str]:
+    return {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 2}
+
+
+def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
+                 limit: int | None = None) -> list[tuple[TextNode, list[str]]]:
+    """(passage, chosen lines) for one aspect, in passage order; empty when the record lacks it."""
+    nodes = doc.sections_named(aspect.section)
+    limit = limit or aspect.limit
+    candidates: list[tuple[int, int, TextNode, str]] = []  # (order, line index, node, line)
+    leads: dict[str, str] = {}
+    for order, node in enumerate(nodes):
+        for index, line in enumerate(_lines(node)):
+            if aspect.lines is not None:
+                if aspect.lines.search(line):
+                    candidates.append((order, index, node, line))
+            elif line.endswith(":") and not line.startswith("- "):
+                leads.setdefault(node.id_, line)
+            else:
+                candidates.append((order, index, node, line))
+    if not candidates:
+        return []
+    asked = _words(question) - naming - doc.common
+    matching = [c for c in candidates if asked & _words(c[3])] if asked else []
+    chosen = sorted(matching or candidates, key=lambda c: (c[0], c[1]))[:limit]
+    grouped: dict[str, tuple[TextNode, list[str]]] = {}
+    for _, _, node, line in chosen:
+        node_lines = grouped.setdefault(node.id_, (node, [leads[node.id_]] if node.id_ in leads else []))[1]
+        node_lines.append(line)
+    return list(grouped.values())
+
+
+def _sentence(lines: list[str]) -> str:
+    lead = lines[0] if lines[0].endswith(":") else None
+    items = [_item(line) for line in (lines[1:] if lead else lines)]
+    if lead:
+        return f"{lead} {'; '.join(items)}."
+    return " ".join(f"{item}." for item in items)
+
+
+def record_claims(doc: TrialDoc, aspects: list[Aspect], question: str, naming: set[str],
+                  compact: bool = False) -> tuple[list[Claim], list[Aspect]]:
+    """Claims for the asked aspects the record holds, and which aspects those were."""
+    claims: list[Claim] = []
+    answered: list[Aspect] = []
+    seen: set[str] = set()
+    for aspect in aspects:
+        groups = aspect_lines(doc, aspect, question, naming, limit=3 if compact else None)
+        groups = [(node, [line for line in lines if line not in seen]) for node, lines in groups]
+        groups = [(node, lines) for node, lines in groups if lines and not all(line.endswith(":") for line in lines)]
+        if not groups:
+            continue
+        answered.append(aspect)
+        for node, lines in groups:
+            seen.update(lines)
+            text = _sentence(lines)
+            claims.append(Claim(text, [node.id_], basis=re.sub(r"\s+", " ", text)))
+    if claims:
+        name = f"the {doc.entry.short_name} ({doc.entry.id})"
+        first = claims[0].text
+        claims[0].text = f"For {name}: {first[0].lower() + first[1:] if first[1:2].islower() else first}"
+    return claims, answered
