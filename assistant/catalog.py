@@ -94,7 +94,10 @@ class Catalog:
                 logger.warning("trial %s has no key-facts chunk; skipped", trial_id)
                 continue
             entry = Entry.model_validate_json(facts.metadata["entry_json"])
-            doc = TrialDoc(entry=entry, chunks={n.metadata["section"]: n for n in trial_nodes})
+            # A section cut into several passages is read from its first one (nodes are in position order).
+            doc = TrialDoc(entry=entry, chunks={})
+            for node in trial_nodes:
+                doc.chunks.setdefault(node.metadata["section"], node)
             doc.entity_terms = self._entity_terms(entry)
             # Named scores in the body (BICLA) identify a trial as well as its fields do.
             for node in trial_nodes:
