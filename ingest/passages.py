@@ -120,7 +120,7 @@ def _groups(r: TrialRecord) -> list[str]:
             text = _end(text) + f" Treatments: {'; '.join(arm.intervention_names)}"
         lines.append(_end(text))
     for item in r.interventions:
-        kind = f"{plain('intervention_type', item.type).capitalize()}: " if item.type else "Treatment: "
+        kind = f"Treatment ({plain('intervention_type', item.type)}): " if item.type else "Treatment: "
         text = kind + item.name
         if item.other_names:
             text += f" (also called {_list(item.other_names)})"
