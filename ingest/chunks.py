@@ -1,4 +1,5 @@
-"""Turn entries into chunks: one per body section plus one 'Key facts' chunk from the fields."""
+"""Turn entries into chunks: one per body section, one 'Key facts' chunk from the fields, and the
+registry fields' passages (ingest/passages.py) grouped the way patients ask."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from llama_index.core.node_parser import MarkdownNodeParser, SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from .entries import Entry
+from .passages import record_passages
 
 # Bump when chunk text or metadata changes shape: it is part of every content hash.
-CHUNKER_VERSION = "c1"
+CHUNKER_VERSION = "c2"  # c2: typed records, registry passages
 FACTS_SECTION = "Key facts"
 # The model reads at most 256 word pieces; longer sections are split below that.
 MAX_CHUNK_WORDS = 180
@@ -79,11 +81,13 @@ def _node(entry: Entry, section: str, text: str, position: int, kind: str, suffi
 
 
 def chunk_entry(entry: Entry) -> list[TextNode]:
-    """Chunk by section with llama-index's Markdown parser; split long sections by sentence."""
+    """Chunk by section with llama-index's Markdown parser; split long sections by sentence; then the
+    registry passages. Pieces under one heading are numbered (-1, -2, ...) only when there are several,
+    so an entry without registry fields keeps the chunk ids it always had."""
     body = "\n\n".join(f"## {name}\n{text}" for name, text in entry.sections.items())
     parsed = MarkdownNodeParser(include_metadata=False).get_nodes_from_documents([Document(text=body)])
     splitter = SentenceSplitter(chunk_size=200, chunk_overlap=0)
-    nodes = [_node(entry, FACTS_SECTION, facts_text(entry), 0, "facts")]
+    pieces: list[tuple[str, str]] = []
     for parsed_node in parsed:
         lines = parsed_node.get_content().strip().splitlines()
         if not lines or not lines[0].startswith("## "):
@@ -91,8 +95,16 @@ def chunk_entry(entry: Entry) -> list[TextNode]:
         section, text = lines[0][3:].strip(), "\n".join(lines[1:]).strip()
         if not text:
             continue
-        pieces = [text] if len(text.split()) <= MAX_CHUNK_WORDS else splitter.split_text(text)
-        for i, piece in enumerate(pieces):
-            suffix = f"-{i + 1}" if len(pieces) > 1 else ""
-            nodes.append(_node(entry, section, piece, len(nodes), "section", suffix))
+        chunks = [text] if len(text.split()) <= MAX_CHUNK_WORDS else splitter.split_text(text)
+        pieces += [(section, chunk) for chunk in chunks]
+    pieces += record_passages(entry)
+    per_heading: dict[str, int] = {}
+    for section, _ in pieces:
+        per_heading[section] = per_heading.get(section, 0) + 1
+    nodes = [_node(entry, FACTS_SECTION, facts_text(entry), 0, "facts")]
+    seen: dict[str, int] = {}
+    for section, text in pieces:
+        seen[section] = seen.get(section, 0) + 1
+        suffix = f"-{seen[section]}" if per_heading[section] > 1 else ""
+        nodes.append(_node(entry, section, text, len(nodes), "section", suffix))
     return nodes

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .entries import TRIAL_ID_RE, Entry
+from .ctgov_fields import registry_fields, unescape_all
+from .entries import TRIAL_ID_RE, Entry, read_bytes, too_deep, unreadable
 from .errors import EntryError
+from .words import unescape
 
 MAX_JSON_BYTES = 200_000_000  # a page of 1,000 full records is about 50 MB
 EXPORT_FIX = "export the study from the ClinicalTrials.gov API v2 (/api/v2/studies/NCT...) with its protocolSection"
@@ -59,7 +61,7 @@ def _dig(data: dict, *keys: str):
 
 
 def _plain_case(name: str) -> str:
-    """'Anifrolumab' -> 'anifrolumab'; acronyms and mixed case (MEDI-546, IgG4) stay as written."""
+    """'Aspirin' -> 'aspirin'; acronyms and mixed case (ABC-123, IgG4) stay as written."""
     if re.fullmatch(r"[A-Z][a-z0-9-]+(?: (?:[A-Z][a-z0-9-]+|[a-z0-9-]+))*", name.strip()):
         return name.strip().lower()
     return name.strip()
@@ -162,8 +164,8 @@ def _arms(arms_module: dict) -> tuple[list[str], str | None, list[str], bool]:
 def _sentence_case(text: str) -> str:
     """Title Case record text -> plain case: 'Change in Itch Score' -> 'change in itch score'.
 
-    Only plain capitalised words are lowered; acronyms (CLASI), names with accents, apostrophes
-    or hyphens (Sjögren's, Aicardi-Goutieres) stay as written.
+    Only plain capitalised words are lowered; acronyms (ECOG), names with accents, apostrophes
+    or hyphens (Crohn's, Guillain-Barré) stay as written.
     """
     return PLAIN_WORD.sub(lambda m: m.group(0).lower(), text.strip()).rstrip(".")
 
@@ -197,7 +199,12 @@ def study_to_entry(study, where: str) -> Entry:
         phase = phases[0] if phases else "Not applicable"
     observational = design_mod.get("studyType") == "OBSERVATIONAL"
     count = _dig(design_mod, "enrollmentInfo", "count")
-    enrollment = int(count) if isinstance(count, int | float) or str(count or "").isdigit() else None
+    if isinstance(count, float) and count.is_integer() and count >= 0:
+        count = int(count)
+    elif isinstance(count, str) and count.strip().isdigit():
+        count = int(count)
+    # Anything else that is set (true, -5, 2.5) is passed on, so validation names the field.
+    enrollment = count if count is not None and not isinstance(count, str | dict | list) else None
     planned = _dig(design_mod, "enrollmentInfo", "type") == "ESTIMATED"
     ages, children, who = _ages(eligibility)
     condition_text = _join([_sentence_case(c) for c in conditions[:3]]) or "the condition named in the title"
@@ -317,23 +324,33 @@ def study_to_entry(study, where: str) -> Entry:
                   "description.",
         "sections": {SUMMARY: " ".join(summary), WHO: " ".join(join), HOW: " ".join(how),
                      MEASURES: " ".join(measures)},
+        **registry_fields(study, where),
     }
     try:
         return Entry.model_validate(fields)
     except ValidationError as exc:  # a field of an unexpected type in the record
         err = exc.errors()[0]
-        raise EntryError(where, ".".join(map(str, err["loc"])), err["msg"].lower(), EXPORT_FIX) from None
+        field = ".".join(map(str, err["loc"])) or "eligibilityModule"
+        fix = {"enrollment": "enrollmentInfo.count must be a whole number of people, 0 or more",
+               "eligibilityModule": "give minimumAge/maximumAge as a number and a unit ('18 Years'), "
+                                    "the minimum not above the maximum"}.get(field, EXPORT_FIX)
+        raise EntryError(where, field, err["msg"].lower(), fix) from None
 
 
 def load_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
     """Every study in one JSON file; a bad study is an error naming the file and its position."""
     path = Path(path)
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     if size > MAX_JSON_BYTES:
         raise EntryError(path, "(file)", f"the file is {size:,} bytes, over the {MAX_JSON_BYTES:,}-byte limit",
                          "split the export into pages")
     try:
-        data = json.loads(path.read_bytes())
+        data = unescape_all(json.loads(read_bytes(path, MAX_JSON_BYTES)), unescape)
+    except RecursionError:
+        raise too_deep(path) from None
     except UnicodeDecodeError:
         raise EntryError(path, "(file)", "is not UTF-8 JSON", "re-save the file as UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -354,6 +371,8 @@ def load_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
             entries.append(study_to_entry(study, where))
         except EntryError as exc:
             errors.append(exc)
+        except RecursionError:
+            errors.append(too_deep(where))
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:  # a module of another shape
             errors.append(EntryError(where, "protocolSection", f"has a field of an unexpected type ({exc})",
                                      EXPORT_FIX))

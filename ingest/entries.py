@@ -1,59 +1,27 @@
-"""Trial entries: Markdown files with YAML front matter, parsed into a typed model."""
+"""Trial entries: Markdown files with YAML front matter, parsed into the typed record; finding the
+entry files in folders (what is not an entry is skipped with a note, never silently)."""
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from .errors import EntryError
+from .errors import DuplicateIdError, EntryError
+from .records import TrialRecord
+
+Entry = TrialRecord  # the name the rest of TrialChat uses
 
 # NCT number (NCT + 8 digits) or EU CT number (YYYY-NNNNNN-NN-NN).
 TRIAL_ID_RE = re.compile(r"^(NCT\d{8}|\d{4}-\d{6}-\d{2}-\d{2})$")
 MAX_ENTRY_BYTES = 1_000_000
 # libyaml's parser when PyYAML has it (about 10x faster on 10,000 entries); the same safe constructor.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class Entry(BaseModel):
-    """The structured fields of one trial entry; body sections hold the prose."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(description="NCT number or EU CT number, exactly as the source writes it.")
-    reference: int | None = Field(default=None, description="Reference number in the source overview.")
-    title: str
-    short_name: str = Field(description="Plain nickname used in answers, e.g. 'kidney lupus study'.")
-    conditions: list[str]
-    phase: str
-    enrollment: int | None = None
-    population: str
-    ages: str | None = None
-    includes_children: bool | None = None
-    design: list[str] = Field(default_factory=list)
-    intervention: str | None = None
-    route: str | None = None
-    comparator: str | None = None
-    primary_endpoint: str | None = None
-    primary_endpoint_timepoint: str | None = None
-    status: str | None = None
-    source: str
-    sections: dict[str, str] = Field(default_factory=dict, description="Body sections by heading.")
-
-    @property
-    def label(self) -> str:
-        return f"{self.short_name} ({self.id})"
-
-    @property
-    def placebo_controlled(self) -> bool:
-        return self.comparator == "placebo" or "placebo-controlled" in self.design
-
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:
@@ -74,18 +42,49 @@ def split_sections(body: str) -> dict[str, str]:
     return {name: text for name, text in sections.items() if text}
 
 
+TYPE_FIX = "give it the type shown in corpus/trials/ (README: trial record fields)"
+FIXES = {
+    "enrollment": "write the number of people as a whole number, 0 or more (enrollment: 120)",
+    "reference": "write the reference as a whole number, 0 or more",
+    "(front matter)": "write ages as a number and a unit between 0 and 125 years (minimum_age: 18 Years), "
+                      "the minimum not above the maximum",
+}
+
+
+def unreadable(path: Path, exc: OSError) -> EntryError:
+    return EntryError(path, "(file)", f"cannot be read ({exc.strerror or exc})",
+                      f"make it readable (chmod a+r {Path(path).name}) or move it out of the corpus folder")
+
+
+def too_deep(path: Path) -> EntryError:
+    return EntryError(path, "(file)", "is nested too deeply to read",
+                      "an entry is a flat record; export or write it again")
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes; an OS error is an EntryError that says how to fix it."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+
+
 def parse_entry(path: Path) -> Entry:
     """Parse one Markdown entry; raise EntryError naming the file, the field and the fix."""
     path = Path(path)
-    size = path.stat().st_size
-    if size == 0:
-        raise EntryError(path, "(file)", "the file is empty", "add YAML front matter and sections, or delete it")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise unreadable(path, exc) from None
     if size > MAX_ENTRY_BYTES:
         raise EntryError(
             path, "(file)", f"the file is {size:,} bytes, over the {MAX_ENTRY_BYTES:,}-byte limit",
             "an entry is a short summary; trim it or split it",
         )
-    raw = path.read_bytes()
+    raw = read_bytes(path, MAX_ENTRY_BYTES)  # read before the empty check: some unreadable files stat as empty
+    if not raw:
+        raise EntryError(path, "(file)", "the file is empty", "add YAML front matter and sections, or delete it")
     if b"\x00" in raw:
         raise EntryError(path, "(file)", "the file is binary", "entries are UTF-8 Markdown; remove this file")
     try:
@@ -102,6 +101,8 @@ def parse_entry(path: Path) -> Entry:
         )
     try:
         fields = yaml.load(parts[0], Loader=_YAML_LOADER)  # a safe loader: plain data only
+    except RecursionError:
+        raise too_deep(path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -132,24 +133,105 @@ def parse_entry(path: Path) -> Entry:
                              f"{', '.join(f for f in Entry.model_fields if f != 'sections')}") from None
         if err["type"] == "missing":
             raise EntryError(path, field, "missing", f"add '{field}:' to the front matter") from None
-        raise EntryError(path, field, err["msg"].lower(), "give it the type shown in corpus/trials/") from None
+        raise EntryError(path, field, err["msg"].lower(), FIXES.get(field.split(".")[0], TYPE_FIX)) from None
+    except RecursionError:
+        raise too_deep(path) from None
 
 
 ENTRY_SUFFIXES = (".md", ".json")  # Markdown entries; ClinicalTrials.gov API v2 study records
+# Files that sit beside entries in a folder but are not entries (case-insensitive stem).
+NOT_ENTRIES = re.compile(r"^(readme|sources?|license|licence|changelog|contributing|notes?|index|todo)\b", re.I)
+
+
+@dataclass
+class Skipped:
+    """A file in a corpus folder that is not an entry: one note line, not an error."""
+
+    path: Path
+    reason: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: skipped, {self.reason}. Fix: {self.fix}"
+
+
+def _loop(path: Path) -> bool:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 raises this for a symlink loop
+        return True
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _walk(folder: Path, out: list, visited: set[Path]) -> None:
+    real = folder.resolve()
+    if real in visited:
+        out.append(Skipped(folder, "a link back to a folder already read (a symlink loop)",
+                           "remove the link if it is a mistake"))
+        return
+    visited.add(real)
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        out.append(EntryError(folder, "(folder)", f"cannot be read ({exc.strerror or exc})",
+                              "make it readable (chmod a+rx) or leave it out"))
+        return
+    for child in children:
+        named_like_entry = child.suffix.lower() in ENTRY_SUFFIXES
+        if child.name.startswith("."):
+            continue  # hidden files: editor and system files
+        if child.is_symlink() and _loop(child):
+            if named_like_entry:
+                out.append(EntryError(child, "(file)", "is a symlink loop",
+                                      "point the link at the entry file or remove it"))
+            else:
+                out.append(Skipped(child, "a symlink loop", "remove the link"))
+            continue
+        if child.is_symlink() and not child.exists():
+            item = EntryError(child, "(file)", "is a link to a file that does not exist",
+                              "point the link at the entry file or remove it")
+            out.append(item if named_like_entry else Skipped(child, "a broken link", "remove the link"))
+            continue
+        if child.is_dir():
+            if named_like_entry:
+                out.append(EntryError(child, "(file)", "is a folder named like an entry; its files were not read",
+                                      "rename the folder (entries are files) or move the entry files out of it"))
+            else:
+                _walk(child, out, visited)
+        elif not named_like_entry:
+            out.append(Skipped(child, "not a trial entry (only .md and .json files are read)",
+                               "move it out of the corpus folder to silence this note"))
+        elif NOT_ENTRIES.match(child.stem):
+            out.append(Skipped(child, "a notes file, not a trial entry",
+                               "move it out of the corpus folder to silence this note"))
+        elif not child.is_file():
+            out.append(EntryError(child, "(file)", "is not a regular file", "replace it with the entry file"))
+        else:
+            out.append(child)
+
+
+def scan(paths: list[Path]) -> list[Path | EntryError | Skipped]:
+    """The entry files under ``paths`` in order, with an error or note for everything else."""
+    out: list[Path | EntryError | Skipped] = []
+    visited: set[Path] = set()
+    for path in paths:
+        path = Path(path)
+        if path.is_symlink() and _loop(path):
+            out.append(EntryError(path, "(path)", "is a symlink loop", "pass the real file or folder"))
+        elif path.is_dir():
+            _walk(path, out, visited)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise EntryError(path, "(path)", "does not exist", "pass an existing file or folder")
+    return out
 
 
 def find_entry_files(paths: list[Path]) -> list[Path]:
     """Entry files under ``paths``: *.md entries and *.json ClinicalTrials.gov records, folders searched."""
-    files: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in ENTRY_SUFFIXES and p.is_file()))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise EntryError(path, "(path)", "does not exist", "pass an existing file or folder")
-    return files
+    return [item for item in scan(paths) if isinstance(item, Path)]
 
 
 def read_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
@@ -162,26 +244,39 @@ def read_file(path: Path) -> tuple[list[Entry], list[EntryError]]:
         return [parse_entry(path)], []
     except EntryError as exc:
         return [], [exc]
+    except RecursionError:
+        return [], [too_deep(path)]
 
 
-def iter_entries(paths: list[Path]) -> Iterator[tuple[Path, Entry | EntryError]]:
-    """Stream (file, entry or error) from disk, one file at a time; a repeated id is an error."""
+def iter_entries(paths: list[Path], notes: list | None = None) -> Iterator[tuple[Path, Entry | EntryError]]:
+    """Stream (file, entry or error) from disk, one file at a time.
+
+    A repeated id is a DuplicateIdError naming both files; the first file's entry has already been
+    yielded, so a caller that stores entries must drop that id (the pipeline does: neither file's
+    version replaces what is stored). Files that are not entries go to ``notes`` as Skipped.
+    """
     first_file: dict[str, Path] = {}
-    for path in find_entry_files(paths):
+    for path in scan(paths):
+        if isinstance(path, Skipped):
+            if notes is not None:
+                notes.append(path)
+            continue
+        if isinstance(path, EntryError):
+            yield Path(path.path), path
+            continue
         entries, errors = read_file(path)
         for error in errors:
             yield path, error
         for entry in entries:
             if entry.id in first_file:
-                yield path, EntryError(path, "id", f"'{entry.id}' is also used by {first_file[entry.id]}",
-                                       "give each trial one file; remove or rename the duplicate")
+                yield path, DuplicateIdError(path, first_file[entry.id], entry.id)
                 continue
             first_file[entry.id] = path
             yield path, entry
 
 
 def load_entries(paths: list[Path]) -> tuple[list[Entry], list[EntryError]]:
-    """Parse every entry; collect errors instead of stopping, and reject duplicate ids."""
+    """Parse every entry; collect errors instead of stopping, and report duplicate ids."""
     entries: list[Entry] = []
     errors: list[EntryError] = []
     for _, item in iter_entries(paths):

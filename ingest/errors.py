@@ -13,5 +13,14 @@ class EntryError(TrialChatError):
         super().__init__(f"{self.path}: field '{field}': {problem}. Fix: {fix}")
 
 
+class DuplicateIdError(EntryError):
+    """Two files hold the same trial id: both are named, and neither replaces what is stored."""
+
+    def __init__(self, path, first, trial_id: str):
+        self.trial_id, self.first = trial_id, str(first)
+        super().__init__(path, "id", f"'{trial_id}' is also used by {first}; neither file's version of "
+                         f"{trial_id} is stored", "give each trial one file: remove or rename one of the two")
+
+
 class StoreError(TrialChatError):
     """The store is missing, unreadable, or was built with another embedding model."""

@@ -12,7 +12,7 @@ from llama_index.core.schema import MetadataMode, TextNode
 from .chunks import chunk_entry
 from .embedding import load_embed_model
 from .entries import iter_entries, read_file
-from .errors import EntryError, StoreError
+from .errors import DuplicateIdError, EntryError, StoreError
 from .settings import Settings
 from .store import Store
 
@@ -85,12 +85,14 @@ def run_ingest(
     report = IngestReport()
     sources = list(paths or [settings.corpus_dir])
     if strict:
+        skipped: list = []
         try:
-            bad = [item for _, item in iter_entries(sources) if isinstance(item, EntryError)]
+            bad = [item for _, item in iter_entries(sources, skipped) if isinstance(item, EntryError)]
         except EntryError as exc:
             bad = [exc]
         if bad:
             report.errors = [str(e) for e in bad]
+            report.notes += [str(s) for s in skipped]
             report.notes.append("--strict: nothing was changed because some files are invalid")
             return report
 
@@ -107,9 +109,13 @@ def run_ingest(
     wanted: dict[str, str] = {}  # chunk id -> content hash
     touched_trials: set[str] = set()  # trials with a new or changed chunk
     todo: dict[Path, set[str]] = {}  # file -> trials in it to embed
-    pending = 0
+    changed_chunks: dict[str, int] = {}  # trial -> chunks to embed
+    conflicted: set[str] = set()  # ids in two files: neither file's version is stored
+    skipped: list = []
     try:
-        for path, item in iter_entries(sources):
+        for path, item in iter_entries(sources, skipped):
+            if isinstance(item, DuplicateIdError):
+                conflicted.add(item.trial_id)
             if isinstance(item, EntryError):
                 errors.append(item)
                 continue
@@ -120,10 +126,18 @@ def run_ingest(
             if changed:
                 touched_trials.add(item.id)
                 todo.setdefault(path, set()).add(item.id)
-                pending += changed
+                changed_chunks[item.id] = changed
     except EntryError as exc:  # a path that does not exist
         errors.append(exc)
     report.errors = [str(e) for e in errors]
+    report.notes += [str(s) for s in skipped]
+    if conflicted:  # the first file's entry was read before its twin turned up: drop it again
+        seen_trials -= conflicted
+        touched_trials -= conflicted
+        wanted = {cid: digest for cid, digest in wanted.items() if cid.split("#", 1)[0] not in conflicted}
+        for trials in todo.values():
+            trials -= conflicted
+    pending = sum(n for trial, n in changed_chunks.items() if trial not in conflicted)
 
     stale = [cid for cid in stored if cid not in wanted]
     if errors:

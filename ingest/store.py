@@ -169,6 +169,14 @@ class Store:
         collection.modify(metadata={**self._expected_metadata(), "corpus_hash": digest, "complete": True})
         return digest
 
+    @staticmethod
+    def trial_passages(collection, trial_id: str) -> list[dict]:
+        """One trial's stored chunks, in order: {id, section, text, metadata}."""
+        got = collection.get(where={"trial_id": trial_id}, include=["documents", "metadatas"])
+        rows = [{"id": cid, "section": (meta or {}).get("section"), "text": text, "metadata": meta or {}}
+                for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)]
+        return sorted(rows, key=lambda row: row["metadata"].get("position", 0))
+
     def all_nodes(self, collection) -> list[TextNode]:
         nodes = self.vector_store(collection).get_nodes(node_ids=None)
         return [n for n in nodes if isinstance(n, TextNode)]

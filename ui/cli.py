@@ -175,6 +175,35 @@ def _print_streamed(items) -> None:
 
 
 @main.command()
+@click.argument("trial_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record (every field) and its passages as JSON.")
+@click.pass_context
+def show(ctx: click.Context, trial_id: str, as_json: bool) -> None:
+    """Print what TrialChat knows of one trial: the passages answers cite, as stored."""
+    import re
+
+    from ingest.store import Store
+
+    wanted = re.sub(r"\s+", "", trial_id).upper()
+    try:
+        store = Store(_settings(ctx))
+        passages = store.trial_passages(store.collection(), wanted)
+    except TrialChatError as exc:
+        _fail(str(exc))
+    facts = next((p for p in passages if p["metadata"].get("entry_json")), None)
+    if facts is None:
+        _fail(f"no trial {wanted} in the store; check the id, or run `trialchat ingest` with its file")
+    record = json.loads(facts["metadata"]["entry_json"])
+    if as_json:
+        rows = [{k: p[k] for k in ("id", "section", "text")} for p in passages]
+        click.echo(json.dumps({"record": record, "passages": rows}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{record['id']} - {record['title']}\nSource: {record['source']}")
+    for p in passages:
+        click.echo(f"\n## {p['section']}  ({p['id']})\n{p['text']}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
 @click.pass_context
