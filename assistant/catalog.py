@@ -103,7 +103,8 @@ class Catalog:
                 continue
             entry = Entry.model_validate_json(facts.metadata["entry_json"])
             first: dict[str, TextNode] = {}
-            for node in trial_nodes:  # in position order: a section cut into several passages is read from its first one
+            # In position order: a section cut into several passages is read from its first one.
+            for node in trial_nodes:
                 first.setdefault(node.metadata["section"], node)
             doc = TrialDoc(entry=entry, chunks=first, nodes=list(trial_nodes))
             doc.entity_terms = self._entity_terms(entry)

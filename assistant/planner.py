@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .aspects import AspectReader
 from .catalog import GENERIC, Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
+from .filters import PlaceIndex, filter_claims, is_set_question, read_constraints, without_constraints
 from .intent import Intent, read_intent
 from .retrieval import Hit, HybridRetriever
 from .safety import is_advice, is_emergency, is_injection, is_small_talk
@@ -147,6 +148,14 @@ def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
                 plan.attributes.append(attribute)
 
 
+def _places(catalog: Catalog) -> PlaceIndex:
+    """The catalog's place names, built on first use (a catalog is rebuilt after every ingest)."""
+    places = getattr(catalog, "places", None)
+    if places is None:
+        places = catalog.places = PlaceIndex(catalog)
+    return places
+
+
 def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
     i = plan.intent
     return [SetQuestion(kind, plan.subset, i.phase, i.week, i.negate, i.size_min, i.size_max,
@@ -203,10 +212,18 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
 
+    constraints = read_constraints(catalog, _places(catalog), folded)
+    set_like = is_set_question(folded) or not (linked or (previous and previous.focus))
     if known:
         plan.kind, plan.focus = "trial", known
     elif plan.unknown_ids:
         plan.kind = "none"
+    elif constraints and not subjects and set_like:
+        plan.kind = "corpus"
+        rest = without_constraints(folded, constraints)
+        kind = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []
+        plan.subset = kind or None
+        plan.set_claims, plan.focus = filter_claims(catalog, constraints, plan.subset, intent.phase)
     elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1):
         plan.kind, plan.subset = "corpus", linked or None
         # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".

@@ -1,0 +1,241 @@
+"""Select: the trials of the set that fit what a question narrows it by, each with the line that shows it.
+
+"Any trials in Germany?", "which phase 3 trials are recruiting", "women-only studies", "device
+trials": constraints read from the question (cues and place names in data/filters.yaml; places
+from the records), checked against each record's typed fields, and shown with the record's own
+passage lines so that every listed trial is cited to what makes it fit. A constraint no record of
+the corpus can answer (no record lists sites) is not read at all, so corpora written without those
+fields keep their other set answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from llama_index.core.schema import TextNode
+
+from .catalog import Catalog, TrialDoc
+from .text import fold, tokens
+from .types import Claim
+
+FILTERS_FILE = Path(__file__).resolve().parent / "data" / "filters.yaml"
+WHERE, WHO, GROUPS, STATUS, SUMMARY = (
+    "Where it takes place", "Who can take part", "Groups and treatments", "Status and dates", "Summary")
+MAX_LINES_PER_TRIAL = 3
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    raw = yaml.safe_load(FILTERS_FILE.read_text(encoding="utf-8"))
+    compile_ = lambda rows: [(re.compile(r["cue"]), set(r["codes"])) for r in rows]  # noqa: E731
+    return {
+        "set": [re.compile(c) for c in raw["set_cues"]],
+        "statuses": compile_(raw["statuses"]),
+        "sexes": compile_(raw["sexes"]),
+        "types": compile_(raw["intervention_types"]),
+        "healthy": re.compile(raw["healthy"]),
+        "sponsor": re.compile(raw["sponsor"]),
+        "children": re.compile(raw["children"]),
+        "places": {fold(k): fold(v) for k, v in raw["places"].items()},
+    }
+
+
+@dataclass
+class Constraints:
+    places: list[str] = field(default_factory=list)  # folded place names as records write them
+    statuses: set[str] = field(default_factory=set)
+    sexes: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+    healthy: bool = False
+    sponsor: str | None = None
+    children: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.places or self.statuses or self.sexes or self.types or self.healthy or self.sponsor
+                    or self.children)
+
+    def describe(self) -> str:
+        parts = []
+        if self.places:
+            parts.append("have a site in " + " or ".join(p.title() for p in self.places))
+        return " and ".join(parts)
+
+
+class PlaceIndex:
+    """Place names from every record's sites (city, state, country), folded, for n-gram lookup."""
+
+    def __init__(self, catalog: Catalog):
+        self.names: set[str] = set()
+        for doc in catalog.trials.values():
+            for site in getattr(doc.entry, "locations", []) or []:
+                for value in (site.city, site.state, site.country):
+                    if value:
+                        self.names.add(" ".join(tokens(value)))
+        self.longest = max((len(n.split()) for n in self.names), default=0)
+
+    def find(self, folded: str) -> list[str]:
+        words = tokens(folded)
+        aliases = _data()["places"]
+        found: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(max(self.longest, 3), len(words) - i), 0, -1):
+                gram = " ".join(words[i:i + size])
+                name = aliases.get(gram, gram)
+                short_alias = gram in aliases and len(gram) <= 3
+                after_preposition = i > 0 and words[i - 1] in ("in", "near", "at", "around", "from", "to")
+                if name in self.names and (not short_alias or after_preposition):
+                    found.append(name)
+                    i += size - 1
+                    break
+            i += 1
+        return list(dict.fromkeys(found))
+
+
+def _has(catalog: Catalog, attribute: str) -> bool:
+    return any(getattr(d.entry, attribute, None) for d in catalog.trials.values())
+
+
+def read_constraints(catalog: Catalog, places: PlaceIndex, folded: str) -> Constraints:
+    data = _data()
+    c = Constraints()
+    if places.names:
+        c.places = places.find(folded)
+    if _has(catalog, "overall_status"):
+        c.statuses = next((codes for rx, codes in data["statuses"] if rx.search(folded)), set())
+    if _has(catalog, "sex"):
+        c.sexes = next((codes for rx, codes in data["sexes"] if rx.search(folded)), set())
+    if _has(catalog, "interventions"):
+        c.types = set().union(*[codes for rx, codes in data["types"] if rx.search(folded)])
+    if any(d.entry.healthy_volunteers is not None for d in catalog.trials.values()):
+        c.healthy = bool(data["healthy"].search(folded))
+    if _has(catalog, "sponsor") and data["sponsor"].search(folded):
+        words = set(tokens(folded))
+        c.sponsor = next((d.entry.sponsor for d in catalog.trials.values()
+                          if d.entry.sponsor and set(tokens(d.entry.sponsor)) - {"inc", "ltd", "the", "of"} <= words
+                          ), None)
+    if _has(catalog, "std_ages"):
+        c.children = bool(data["children"].search(folded))
+    return c
+
+
+def without_constraints(folded: str, c: Constraints) -> str:
+    """The question less the words that asked for the constraints: what is left names a kind of trial
+    ("cancer trials in Canada"), and "stopped early" must not link a trial about early disease."""
+    data = _data()
+    patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["types"]]
+    patterns += [data["healthy"], data["sponsor"], data["children"]]
+    for rx in patterns:
+        folded = rx.sub(" ", folded)
+    for name in c.places:
+        folded = re.sub(rf"\b{re.escape(name)}\b", " ", folded)
+    for alias in data["places"]:
+        folded = re.sub(rf"\b{re.escape(alias)}\b", " ", folded)
+    if c.sponsor:
+        for word in tokens(c.sponsor):
+            folded = re.sub(rf"\b{re.escape(word)}\b", " ", folded)
+    return " ".join(folded.split())
+
+
+def is_set_question(folded: str) -> bool:
+    return any(rx.search(folded) for rx in _data()["set"])
+
+
+def _lines(doc: TrialDoc, section: str, test) -> list[tuple[TextNode, str]]:
+    return [(node, line.strip()) for node in doc.sections_named(section)
+            for line in node.get_content().splitlines() if line.strip() and test(line.strip())]
+
+
+def evidence(doc: TrialDoc, c: Constraints) -> list[tuple[TextNode, str]] | None:
+    """The record lines that show the trial meets every constraint; None when it does not."""
+    e = doc.entry
+    shown: list[tuple[TextNode, str]] = []
+    if c.places:
+        sites = [s for s in e.locations if any(p in {" ".join(tokens(v or "")) for v in (s.city, s.state, s.country)}
+                                               for p in c.places)]
+        if not sites:
+            return None
+        wanted = {" ".join(tokens(s.facility or s.city or "")) for s in sites}
+        shown += _lines(doc, WHERE, lambda line: line.startswith("- ")
+                        and any(w and w in " ".join(tokens(line)) for w in wanted))[:MAX_LINES_PER_TRIAL]
+    if c.statuses:
+        if e.overall_status not in c.statuses:
+            return None
+        shown += _lines(doc, STATUS, lambda line: line.startswith(("Status:", "Why it stopped:")))
+    if c.sexes:
+        if e.sex not in c.sexes:
+            return None
+        shown += _lines(doc, WHO, lambda line: line.startswith("Sex:"))
+    if c.healthy:
+        if not e.healthy_volunteers:
+            return None
+        shown += _lines(doc, WHO, lambda line: line.startswith("Healthy volunteers:"))
+    if c.types:
+        kinds = {i.type for i in e.interventions}
+        if not kinds & c.types:
+            return None
+        shown += _lines(doc, GROUPS, lambda line: any(line.lower().startswith(_type_word(t)) for t in c.types))[:2]
+    if c.sponsor:
+        if e.sponsor != c.sponsor:
+            return None
+        shown += _lines(doc, SUMMARY, lambda line: line.startswith("Sponsor:"))
+    if c.children:
+        ages = set(e.std_ages or [])
+        if "CHILD" not in ages:
+            return None
+        shown += _lines(doc, WHO, lambda line: line.startswith(("Ages:", "Age groups:")))[:1]
+    return shown
+
+
+def _about(doc: TrialDoc) -> Claim:
+    """'The VELOCITY-1 study (NCT...) is about metastatic breast cancer.', cited to its key facts."""
+    e = doc.entry
+    conditions = "; ".join(e.conditions[:2]) or e.title
+    facts = doc.chunks.get("Key facts")
+    return Claim(f"The {e.short_name} ({e.id}) is about {conditions}.", [facts.id_] if facts else [],
+                 basis=conditions)
+
+
+@lru_cache(maxsize=32)
+def _type_word(code: str) -> str:
+    from ingest.words import plain
+
+    return plain("intervention_type", code).lower()
+
+
+def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, phase: str | None,
+                  limit: int = 12) -> tuple[list[Claim], list[str]]:
+    """The fitting trials (of ``subset`` when the question named a kind of trial), each cited."""
+    docs = [catalog.trials[t] for t in catalog.order if subset is None or t in subset]
+    fitting: list[tuple[TrialDoc, list[tuple[TextNode, str]]]] = []
+    for doc in docs:
+        if phase and phase not in (doc.entry.phase or ""):
+            continue
+        shown = evidence(doc, c)
+        if shown is not None:
+            fitting.append((doc, shown))
+    if not fitting:
+        none = [Claim(f"None of the {len(docs)} trials in the entries matches that.")]
+        if subset is not None:  # "any heart trial in Brazil?": no, and here is what is in Brazil
+            claims, focus = filter_claims(catalog, c, None, phase, limit)
+            return (none + claims, focus) if focus else (none, [])
+        return none, []
+    count = len(fitting)
+    claims = [Claim(f"{count} trial{'s' if count != 1 else ''} in the entries match{'es' if count == 1 else ''} that.",
+                    [d.chunks["Key facts"].id_ for d, _ in fitting if "Key facts" in d.chunks], aggregate=True)]
+    for doc, shown in fitting[:limit]:
+        claims.append(_about(doc))
+        by_node: dict[str, tuple[TextNode, list[str]]] = {}
+        for node, line in shown:
+            by_node.setdefault(node.id_, (node, []))[1].append(line[2:].rstrip(".") if line.startswith("- ")
+                                                             else line.rstrip("."))
+        for node, lines in by_node.values():
+            text = "; ".join(dict.fromkeys(lines))
+            claims.append(Claim(f"{text}.", [node.id_], basis=text))
+    if count > limit:
+        claims.append(Claim(f"{count - limit} more trials match; ask about a narrower group to see them."))
+    return claims, [d.entry.id for d, _ in fitting[:limit]]
