@@ -28,13 +28,24 @@ GENERAL = "general"
 @dataclass(frozen=True)
 class Aspect:
     name: str
-    section: str | None  # None: the "general" examples, which only hold other aspects back
+    sections: tuple[str, ...]  # empty: the "general" examples, which only hold other aspects back
     topic: str | None  # the "entries don't say" topic this aspect answers when the record has it
     cues: tuple[re.Pattern, ...]
     examples: tuple[str, ...]
     lines: re.Pattern | None = None  # which lines of the passages answer it
     limit: int = 12
     replaces: tuple[str, ...] = ()
+    only_matching: bool = False  # quote only lines that share the question's words
+
+    @property
+    def section(self) -> str | None:
+        return self.sections[0] if self.sections else None
+
+
+def _sections(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 class AspectReader:
@@ -45,9 +56,10 @@ class AspectReader:
         self.threshold = float(raw["threshold"])
         self.margin = float(raw["margin"])
         self.aspects = [
-            Aspect(name, spec["section"], spec.get("topic"), tuple(re.compile(c) for c in spec.get("cues", [])),
-                   tuple(spec.get("examples", [])), re.compile(spec["lines"]) if spec.get("lines") else None,
-                   int(spec.get("limit", 12)), tuple(spec.get("replaces", [])))
+            Aspect(name, _sections(spec.get("section")), spec.get("topic"),
+                   tuple(re.compile(c) for c in spec.get("cues", [])), tuple(spec.get("examples", [])),
+                   re.compile(spec["lines"]) if spec.get("lines") else None, int(spec.get("limit", 12)),
+                   tuple(spec.get("replaces", [])), bool(spec.get("only_matching", False)))
             for name, spec in raw["aspects"].items()
         ]
         self.by_name = {a.name: a for a in self.aspects}

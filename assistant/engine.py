@@ -193,6 +193,9 @@ class Assistant:
 
         if plan.advice:
             claims = [Claim(phrases.ADVICE)]
+            if plan.kind == "corpus" and plan.set_claims:
+                # "Could a trial fit me?": what the entries say, trial by trial; only the study team decides.
+                return done("advice", [*claims, Claim(phrases.ADVICE_CONTEXT), *plan.set_claims])
             if plan.focus and plan.kind == "trial" and len(plan.focus) <= 2:
                 context = []
                 for trial_id in plan.focus:

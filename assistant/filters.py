@@ -41,6 +41,7 @@ def _data() -> dict:
         "sponsor": re.compile(raw["sponsor"]),
         "children": re.compile(raw["children"]),
         "places": {fold(k): fold(v) for k, v in raw["places"].items()},
+        "age": re.compile(raw["age"]),
     }
 
 
@@ -53,10 +54,11 @@ class Constraints:
     healthy: bool = False
     sponsor: str | None = None
     children: bool = False
+    age: float | None = None  # the age of the person a trial should fit
 
     def __bool__(self) -> bool:
         return bool(self.places or self.statuses or self.sexes or self.types or self.healthy or self.sponsor
-                    or self.children)
+                    or self.children or self.age is not None)
 
     def describe(self) -> str:
         parts = []
@@ -120,6 +122,12 @@ def read_constraints(catalog: Catalog, places: PlaceIndex, folded: str) -> Const
                           ), None)
     if _has(catalog, "std_ages"):
         c.children = bool(data["children"].search(folded))
+    if _has(catalog, "minimum_age_years") or _has(catalog, "maximum_age_years"):
+        found = data["age"].search(folded)
+        if found:
+            value = float(found.group(1) or found.group(2))
+            if value <= 120:
+                c.age, c.children = value, False
     return c
 
 
@@ -128,7 +136,7 @@ def without_constraints(folded: str, c: Constraints) -> str:
     ("cancer trials in Canada"), and "stopped early" must not link a trial about early disease."""
     data = _data()
     patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["types"]]
-    patterns += [data["healthy"], data["sponsor"], data["children"]]
+    patterns += [data["healthy"], data["sponsor"], data["children"], data["age"]]
     for rx in patterns:
         folded = rx.sub(" ", folded)
     for name in c.places:
@@ -183,6 +191,13 @@ def evidence(doc: TrialDoc, c: Constraints) -> list[tuple[TextNode, str]] | None
         if e.sponsor != c.sponsor:
             return None
         shown += _lines(doc, SUMMARY, lambda line: line.startswith("Sponsor:"))
+    if c.age is not None:
+        low, high = e.minimum_age_years, e.maximum_age_years
+        if low is None and high is None:
+            return None
+        if (low is not None and c.age < low) or (high is not None and c.age > high):
+            return None
+        shown += _lines(doc, WHO, lambda line: line.startswith("Ages:"))[:1]
     if c.children:
         ages = set(e.std_ages or [])
         if "CHILD" not in ages:

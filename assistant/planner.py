@@ -214,11 +214,13 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
 
     constraints = read_constraints(catalog, _places(catalog), folded)
     set_like = is_set_question(folded) or not (linked or (previous and previous.focus))
+    # "I'm 70, is there a vaccine trial for me?": the trials of that kind that fit the person.
+    fits_person = constraints.age is not None and not subjects and len(linked) != 1
     if known:
         plan.kind, plan.focus = "trial", known
     elif plan.unknown_ids:
         plan.kind = "none"
-    elif constraints and not subjects and set_like:
+    elif constraints and not subjects and (set_like or fits_person):
         plan.kind = "corpus"
         rest = without_constraints(folded, constraints)
         kind = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []

@@ -34,29 +34,43 @@ def _words(text: str) -> set[str]:
 def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
                  limit: int | None = None) -> list[tuple[TextNode, list[str]]]:
     """(passage, chosen lines) for one aspect, in passage order; empty when the record lacks it."""
-    nodes = doc.sections_named(aspect.section)
+    nodes = [n for section in aspect.sections for n in doc.sections_named(section)]
     limit = limit or aspect.limit
     candidates: list[tuple[int, int, TextNode, str]] = []  # (order, line index, node, line)
     leads: dict[str, str] = {}
     for order, node in enumerate(nodes):
         for index, line in enumerate(_lines(node)):
-            if aspect.lines is not None:
-                if aspect.lines.search(line):
-                    candidates.append((order, index, node, line))
-            elif line.endswith(":") and not line.startswith("- "):
-                leads.setdefault(node.id_, line)
-            else:
+            if line.endswith(":") and not line.startswith("- "):
+                leads[node.id_] = line  # the list's heading line: the last one before its items
+            elif aspect.lines is None or aspect.lines.search(line):
                 candidates.append((order, index, node, line))
     if not candidates:
         return []
     asked = _words(question) - naming - doc.common
-    matching = [c for c in candidates if asked & _words(c[3])] if asked else []
+    matching = _best_matches(asked, candidates) if asked else []
+    if aspect.only_matching and not matching:
+        return []
     chosen = sorted(matching or candidates, key=lambda c: (c[0], c[1]))[:limit]
     grouped: dict[str, tuple[TextNode, list[str]]] = {}
     for _, _, node, line in chosen:
         node_lines = grouped.setdefault(node.id_, (node, [leads[node.id_]] if node.id_ in leads else []))[1]
         node_lines.append(line)
     return list(grouped.values())
+
+
+def _best_matches(asked: set[str], candidates: list) -> list:
+    """Lines sharing the question's words, a word counting less the more lines have it: for "can women
+    on HRT join", the line about hormone therapy beats the one that says women aged 40 to 65."""
+    words_of = [_words(c[3]) for c in candidates]
+    spread = {w: sum(_shares({w}, words) for words in words_of) for w in asked}
+    scores = [sum(1 / spread[w] for w in asked if spread[w] and _shares({w}, words)) for words in words_of]
+    best = max(scores, default=0)
+    return [c for c, s in zip(candidates, scores, strict=True) if best and s >= best / 2]
+
+
+def _shares(asked: set[str], words: set[str]) -> bool:
+    """A question word in the line, or the same stem ('smoker' and 'smoking', 'pregnant' and 'pregnancy')."""
+    return bool(asked & words) or any(len(a) >= 5 and w.startswith(a[:5]) for a in asked for w in words)
 
 
 def _sentence(lines: list[str]) -> str:

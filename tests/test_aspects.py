@@ -53,4 +53,4 @@ def test_every_aspect_but_general_names_a_record_section(reader):
     from ingest.passages import GROUP_ORDER
 
     for aspect in reader.aspects:
-        assert aspect.section is None or aspect.section in GROUP_ORDER, aspect.name
+        assert set(aspect.sections) <= set(GROUP_ORDER), aspect.name
