@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from ingest.chunks import chunk_entry
 from ingest.entries import load_entries
 from ingest.passages import GROUP_ORDER, MAX_PASSAGE_WORDS, NOT_WHO_LEAD
+from ingest.records import ENGINE_FIELDS
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import Store
 from ingest.words import age_years, plain, unescape
@@ -275,3 +277,55 @@ def test_shipped_entries_get_no_registry_passages_and_keep_their_chunk_ids():
 
         assert ids == [f"{entry.id}#key-facts"] + [f"{entry.id}#{slug(s)}" for s in entry.sections], ids
         assert entry.provenance is None and entry.overall_status is None and entry.locations == []
+
+
+def test_a_store_of_the_previous_format_is_migrated_at_the_next_ingest(tmp_path: Path):
+    from assistant.catalog import Catalog
+    from ingest.errors import StoreError
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(home=tmp_path / "home")
+    folder = tmp_path / "trials"
+    folder.mkdir()
+    shutil.copy(CORPUS / "NCT05138133.md", folder)
+    shutil.copy(PROJECT_ROOT / "tests" / "fixtures" / "ctgov" / "NCT09900001.json", folder)
+    run_ingest(settings, [folder])
+    store = Store(settings)
+    old = store.collection()
+    # What the previous release left: chunker c1, key facts without the registry fields.
+    got = old.get(include=["metadatas"])
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        if meta.get("entry_json"):
+            record = json.loads(meta["entry_json"])
+            meta["entry_json"] = json.dumps({k: v for k, v in record.items() if k in ENGINE_FIELDS})
+            old.update(ids=[cid], metadatas=[meta])
+    old.modify(metadata={**(old.metadata or {}), "chunker": "c1"})
+    with pytest.raises(StoreError, match="re-run `trialchat ingest`"):
+        Store(settings).collection()
+    report = run_ingest(settings, [folder])
+    assert report.errors == [] and any("rebuilt" in note for note in report.notes)
+    catalog = Catalog.from_store(Store(settings))
+    assert catalog.entry("NCT09900001").overall_status == "RECRUITING"
+    assert catalog.entry("NCT05138133").enrollment == 336
+    assert any(n.metadata["section"] == "Design" for n in catalog.nodes)
+
+
+# Words of the shipped entries that any trial record may use (statuses, "under the skin", "standard of care").
+GENERIC = set("""active added adult adults and blood care children chronic disease diffuse interstitial light
+limited lung moderate-to-severe pilot plus primary safety skin standard study syndrome teens therapy with
+for the""".split())
+
+
+def test_ingest_code_names_nothing_of_the_shipped_corpus():
+    entries, _ = load_entries([CORPUS])
+    names = {e.id for e in entries}
+    for e in entries:
+        text = " ".join([*e.conditions, e.intervention or "", e.title, e.short_name])
+        names |= {w.lower() for w in re.findall(r"[^\W\d_][\w'-]{2,}", text) if w.lower() not in GENERIC}
+        names |= {a.lower() for a in re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", e.primary_endpoint or "")}
+    assert {"lupus", "anifrolumab", "vitiligo", "nephritis", "NCT05138133"} <= names | {"NCT05138133"}
+    for path in sorted((PROJECT_ROOT / "ingest").iterdir()):
+        if path.suffix in (".py", ".yaml"):
+            text = path.read_text(encoding="utf-8").lower()
+            found = sorted(n for n in names if re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", text))
+            assert found == [], f"ingest/{path.name} names {found}"
