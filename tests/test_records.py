@@ -329,3 +329,44 @@ def test_ingest_code_names_nothing_of_the_shipped_corpus():
             text = path.read_text(encoding="utf-8").lower()
             found = sorted(n for n in names if re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", text))
             assert found == [], f"ingest/{path.name} names {found}"
+
+
+MARKDOWN_RECORD = """---
+id: NCT09900066
+title: Synthetic knee study
+short_name: knee study
+conditions: [Knee Osteoarthritis]
+phase: Not applicable
+enrollment: 40
+enrollment_type: ESTIMATED
+population: adults with knee pain
+source: synthetic test entry
+overall_status: NOT_YET_RECRUITING
+minimum_age: 40 Years
+sex: FEMALE
+exclusion_criteria: [Knee surgery in the last year, Pregnancy]
+locations:
+  - {facility: Example Clinic, city: Lyon, country: France, status: NOT_YET_RECRUITING}
+provenance: {source: clinic trial sheet, file: knee.pdf, version_date: 2026-01-05}
+---
+## Summary
+This synthetic study follows women with knee pain.
+"""
+
+
+def test_markdown_entries_use_the_same_record_fields(tmp_path: Path):
+    (tmp_path / "knee.md").write_text(MARKDOWN_RECORD, encoding="utf-8")
+    [entry], errors = load_entries([tmp_path])
+    assert errors == [] and entry.minimum_age_years == 40 and entry.locations[0].city == "Lyon"
+    passages = {n.metadata["section"]: n.text for n in chunk_entry(entry)}
+    assert passages["Summary"] == "This synthetic study follows women with knee pain."
+    assert "Sex: women only." in passages["Who can take part"] and "Ages: 40 years and older." in passages[
+        "Who can take part"]
+    assert "- Knee surgery in the last year." in passages["Who cannot take part"]
+    assert "Example Clinic, Lyon, France (not yet recruiting)" in passages["Where it takes place"]
+    assert "Status: not yet recruiting." in passages["Status and dates"]
+    assert "Source: clinic trial sheet, version of 2026-01-05." in passages["Status and dates"]
+    bad = MARKDOWN_RECORD.replace("city: Lyon", "city: Lyon, colour: blue")
+    (tmp_path / "knee.md").write_text(bad, encoding="utf-8")
+    _, [error] = load_entries([tmp_path])
+    assert "field 'locations.0.colour'" in str(error) and "Fix:" in str(error)
