@@ -208,7 +208,9 @@ def study_to_entry(study, where: str) -> Entry:
     planned = _dig(design_mod, "enrollmentInfo", "type") == "ESTIMATED"
     ages, children, who = _ages(eligibility)
     condition_text = _join([_sentence_case(c) for c in conditions[:3]]) or "the condition named in the title"
-    population = f"{who} with {condition_text}"
+    # A study open to healthy volunteers (a vaccine, a device test) is not for people who have the condition.
+    healthy = eligibility.get("healthyVolunteers") is True
+    population = f"{who}, healthy volunteers included ({condition_text})" if healthy else f"{who} with {condition_text}"
     tested, comparator, arm_texts, add_on = _arms(arms_mod)
     drug = _join(tested) or None
     info = design_mod.get("designInfo") or {}
@@ -237,8 +239,10 @@ def study_to_entry(study, where: str) -> Entry:
 
     # -- the four sections, in the corpus's short sentences ----------------------------------------
     verb = "tested" if past else "tests"
-    summary = [f"This study {'followed' if past else 'follows'} {who} with {condition_text}." if observational
-               or not drug else f"This study {verb} {drug} in {who} with {condition_text}."]
+    people = f"{who}, healthy volunteers included. The condition studied is {condition_text}" if healthy else (
+        f"{who} with {condition_text}")
+    summary = [f"This study {'followed' if past else 'follows'} {people}." if observational
+               or not drug else f"This study {verb} {drug} in {people}."]
     summary.append(f"It is a {phase} study." if phases else
                    "It is an observational study, so it has no phase." if observational else
                    "The record does not give a phase.")

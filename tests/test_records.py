@@ -370,3 +370,12 @@ def test_markdown_entries_use_the_same_record_fields(tmp_path: Path):
     (tmp_path / "knee.md").write_text(bad, encoding="utf-8")
     _, [error] = load_entries([tmp_path])
     assert "field 'locations.0.colour'" in str(error) and "Fix:" in str(error)
+
+
+def test_reingest_of_the_registry_corpora_embeds_nothing(registry_home: Path):
+    before = Store(Settings(home=registry_home))
+    ids_before = set(before.stored_hashes(before.collection()))
+    result = CliRunner().invoke(main, ["--home", str(registry_home), "ingest", str(CORPUS), str(REAL), str(SYNTHETIC)])
+    assert result.exit_code == 0 and "0 added, 0 updated" in result.stdout and "(0 chunks embedded)" in result.stdout
+    after = Store(Settings(home=registry_home))
+    assert set(after.stored_hashes(after.collection())) == ids_before
