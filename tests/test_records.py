@@ -277,6 +277,8 @@ def test_shipped_entries_get_no_registry_passages_and_keep_their_chunk_ids():
 
         assert ids == [f"{entry.id}#key-facts"] + [f"{entry.id}#{slug(s)}" for s in entry.sections], ids
         assert entry.provenance is None and entry.overall_status is None and entry.locations == []
+        # They hold the overview's facts only, and say which reference of the overview they came from.
+        assert entry.source.startswith(f"trials-overview.txt, reference [{entry.reference}]"), entry.source
 
 
 def test_a_store_of_the_previous_format_is_migrated_at_the_next_ingest(tmp_path: Path):
