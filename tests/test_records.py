@@ -381,3 +381,29 @@ def test_reingest_of_the_registry_corpora_embeds_nothing(registry_home: Path):
     assert result.exit_code == 0 and "0 added, 0 updated" in result.stdout and "(0 chunks embedded)" in result.stdout
     after = Store(Settings(home=registry_home))
     assert set(after.stored_hashes(after.collection())) == ids_before
+
+
+def test_double_dummy_and_shared_drugs_keep_the_real_comparator(tmp_path: Path):
+    def study(nct, arms, interventions):
+        return {"_comment": "synthetic test record", "protocolSection": {
+            "identificationModule": {"nctId": nct, "briefTitle": "Synthetic arms study"},
+            "armsInterventionsModule": {"armGroups": arms, "interventions": interventions}}}
+
+    double_dummy = study("NCT09900081", [{"label": "A", "type": "EXPERIMENTAL"},
+                                         {"label": "B", "type": "ACTIVE_COMPARATOR"}],
+                         [{"type": "DRUG", "name": "Newdrug", "armGroupLabels": ["A"]},
+                          {"type": "DRUG", "name": "Olddrug", "armGroupLabels": ["B"]},
+                          {"type": "DRUG", "name": "Placebo matching Olddrug", "armGroupLabels": ["A"]},
+                          {"type": "DRUG", "name": "Placebo matching Newdrug", "armGroupLabels": ["B"]}])
+    shared = study("NCT09900082", [{"label": "A", "type": "EXPERIMENTAL"},
+                                   {"label": "B", "type": "PLACEBO_COMPARATOR"}],
+                   [{"type": "DRUG", "name": "Newdrug", "armGroupLabels": ["A"]},
+                    {"type": "DRUG", "name": "Placebo", "armGroupLabels": ["B"]},
+                    {"type": "DRUG", "name": "Carboplatin", "armGroupLabels": ["A", "B"]}])
+    (tmp_path / "studies.json").write_text(json.dumps([double_dummy, shared]), encoding="utf-8")
+    entries, errors = load_entries([tmp_path])
+    by_id = {e.id: e for e in entries}
+    assert errors == [] and by_id["NCT09900081"].comparator == "olddrug"
+    assert "placebo-controlled" not in by_id["NCT09900081"].design
+    assert by_id["NCT09900082"].comparator == "placebo" and by_id["NCT09900082"].intervention == "newdrug"
+    assert "Every group also gets carboplatin." in by_id["NCT09900082"].sections["How the study works"]
