@@ -36,6 +36,8 @@ STATUS = {
     "SUSPENDED": ("suspended", "The study is paused.", False),
     "TERMINATED": ("terminated", "The study was stopped early.", True),
     "WITHDRAWN": ("withdrawn", "The study was withdrawn before anyone took part.", True),
+    "UNKNOWN": ("unknown", "The study's status is unknown: its record has not been updated in over two years.",
+                False),
 }
 MASKING = {"NONE": "open-label", "SINGLE": "single-blind", "DOUBLE": "double-blind", "TRIPLE": "double-blind",
            "QUADRUPLE": "double-blind"}
