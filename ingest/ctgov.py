@@ -36,6 +36,8 @@ STATUS = {
     "SUSPENDED": ("suspended", "The study is paused.", False),
     "TERMINATED": ("terminated", "The study was stopped early.", True),
     "WITHDRAWN": ("withdrawn", "The study was withdrawn before anyone took part.", True),
+    "UNKNOWN": ("unknown", "The study's status is unknown: its record has not been updated in over two years.",
+                False),
 }
 MASKING = {"NONE": "open-label", "SINGLE": "single-blind", "DOUBLE": "double-blind", "TRIPLE": "double-blind",
            "QUADRUPLE": "double-blind"}
@@ -137,14 +139,12 @@ def _rules(criteria: str | None, limit: int = 3) -> list[str]:
 CONTROL_ARMS = ("PLACEBO_COMPARATOR", "ACTIVE_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION")
 
 
-def _arms(arms_module: dict) -> tuple[list[str], str | None, list[str], bool]:
-    """(tested drugs, comparator, texts about the tested drug, added to standard of care)."""
+def _arms(arms_module: dict) -> tuple[list[str], str | None, list[str], bool, list[str]]:
+    """(tested drugs, comparator, texts about the tested drug, added to standard of care, given to all)."""
     interventions = arms_module.get("interventions") or []
     arms = arms_module.get("armGroups") or []
-    placebo = any(a.get("type") == "PLACEBO_COMPARATOR" for a in arms) or any(
-        "placebo" in (i.get("name") or "").lower() for i in interventions)
     control_labels = {a.get("label") for a in arms if a.get("type") in CONTROL_ARMS}
-    tested, active, texts = [], [], []
+    tested, active, texts, background = [], [], [], []
     for item in interventions:
         name = _plain_case(item.get("name") or "")
         if not name or "placebo" in name.lower():
@@ -152,13 +152,19 @@ def _arms(arms_module: dict) -> tuple[list[str], str | None, list[str], bool]:
         labels = set(item.get("armGroupLabels") or [])
         if labels and labels <= control_labels:
             active.append(name)
+        elif labels & control_labels and any(i is not item and not set(i.get("armGroupLabels") or []) & control_labels
+                                             for i in interventions):
+            background.append(name)  # given in every group: not what is tested
         else:
             tested += [] if name in tested else [name]
             texts.append(item.get("description") or "")
     texts += [a.get("description") or "" for a in arms if a.get("type") not in CONTROL_ARMS]
+    # With another drug in the control arm, a placebo only matches it (double-dummy): the drug is the comparator.
+    placebo = any(a.get("type") == "PLACEBO_COMPARATOR" for a in arms) or not active and any(
+        "placebo" in (i.get("name") or "").lower() for i in interventions)
     comparator = "placebo" if placebo else (_join(active) or None)
     add_on = any(ADD_ON.search(t) for t in texts) or any("standard of care" in t.lower() for t in tested)
-    return [t for t in tested if "standard of care" not in t.lower()], comparator, texts, add_on
+    return [t for t in tested if "standard of care" not in t.lower()], comparator, texts, add_on, background
 
 
 def _sentence_case(text: str) -> str:
@@ -208,8 +214,10 @@ def study_to_entry(study, where: str) -> Entry:
     planned = _dig(design_mod, "enrollmentInfo", "type") == "ESTIMATED"
     ages, children, who = _ages(eligibility)
     condition_text = _join([_sentence_case(c) for c in conditions[:3]]) or "the condition named in the title"
-    population = f"{who} with {condition_text}"
-    tested, comparator, arm_texts, add_on = _arms(arms_mod)
+    # A study open to healthy volunteers (a vaccine, a device test) is not for people who have the condition.
+    healthy = eligibility.get("healthyVolunteers") is True
+    population = f"{who}, healthy volunteers included ({condition_text})" if healthy else f"{who} with {condition_text}"
+    tested, comparator, arm_texts, add_on, background = _arms(arms_mod)
     drug = _join(tested) or None
     info = design_mod.get("designInfo") or {}
     design = []
@@ -237,8 +245,10 @@ def study_to_entry(study, where: str) -> Entry:
 
     # -- the four sections, in the corpus's short sentences ----------------------------------------
     verb = "tested" if past else "tests"
-    summary = [f"This study {'followed' if past else 'follows'} {who} with {condition_text}." if observational
-               or not drug else f"This study {verb} {drug} in {who} with {condition_text}."]
+    people = f"{who}, healthy volunteers included. The condition studied is {condition_text}" if healthy else (
+        f"{who} with {condition_text}")
+    summary = [f"This study {'followed' if past else 'follows'} {people}." if observational
+               or not drug else f"This study {verb} {drug} in {people}."]
     summary.append(f"It is a {phase} study." if phases else
                    "It is an observational study, so it has no phase." if observational else
                    "The record does not give a phase.")
@@ -276,6 +286,8 @@ def study_to_entry(study, where: str) -> Entry:
     if add_on:
         how += [f"{(drug or 'The study drug')[0].upper() + (drug or 'The study drug')[1:]} is added to standard "
                 "of care.", "Standard of care means the usual treatment already given for the disease."]
+    if background and comparator:
+        how.append(f"Every group also gets {_join(background)}.")
     groups = arms_mod.get("armGroups") or []
     if len(groups) > 1:
         how.append(f"People are put into one of {len(groups)} groups.")
@@ -321,7 +333,7 @@ def study_to_entry(study, where: str) -> Entry:
         "status": status,
         "source": f"ClinicalTrials.gov API v2 record {nct_id} ({Path(where.split(' [')[0]).name}); modules: "
                   "identification, status, design, conditions, arms and interventions, outcomes, eligibility, "
-                  "description.",
+                  "description, sponsors, locations (sites, not contact people), derived MeSH terms.",
         "sections": {SUMMARY: " ".join(summary), WHO: " ".join(join), HOW: " ".join(how),
                      MEASURES: " ".join(measures)},
         **registry_fields(study, where),

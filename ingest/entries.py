@@ -222,8 +222,10 @@ def scan(paths: list[Path]) -> list[Path | EntryError | Skipped]:
             out.append(EntryError(path, "(path)", "is a symlink loop", "pass the real file or folder"))
         elif path.is_dir():
             _walk(path, out, visited)
-        elif path.exists():
+        elif path.is_file():
             out.append(path)
+        elif path.exists():  # a pipe or a device: reading it could block
+            out.append(EntryError(path, "(path)", "is not a regular file", "pass the entry file or its folder"))
         else:
             raise EntryError(path, "(path)", "does not exist", "pass an existing file or folder")
     return out

@@ -8,14 +8,17 @@ the registry writes them (RECRUITING, PHASE2) and put into words only when passa
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from .words import age_years, max_age_years
 
 Count = Annotated[int, Field(strict=True, ge=0)]  # strict: `true` is not 1 person, "12" is not a number
+# YAML reads an unquoted 2026-01-05 as a date; the record keeps dates as the text the registry uses.
+DateText = Annotated[str, BeforeValidator(lambda v: v.isoformat() if isinstance(v, datetime.date) else v)]
 
 
 class Part(BaseModel):
@@ -23,7 +26,7 @@ class Part(BaseModel):
 
 
 class DateInfo(Part):
-    date: str = Field(description="As the registry writes it: YYYY-MM or YYYY-MM-DD.")
+    date: DateText = Field(description="As the registry writes it: YYYY-MM or YYYY-MM-DD.")
     type: str | None = Field(default=None, description="ACTUAL or ESTIMATED.")
 
 
@@ -61,7 +64,7 @@ class Provenance(Part):
     source: str = Field(description="Where the facts come from, e.g. a registry or an overview document.")
     file: str | None = None
     record: str | None = Field(default=None, description="The registry record or the reference in the source.")
-    version_date: str | None = None
+    version_date: DateText | None = None
     note: str | None = None
 
 

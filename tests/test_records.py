@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from ingest.chunks import chunk_entry
 from ingest.entries import load_entries
 from ingest.passages import GROUP_ORDER, MAX_PASSAGE_WORDS, NOT_WHO_LEAD
+from ingest.records import ENGINE_FIELDS
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.store import Store
 from ingest.words import age_years, plain, unescape
@@ -245,7 +247,7 @@ def test_status_unknown_withdrawn_terminated_and_why_stopped_are_kept(registry_h
 def test_registry_words_come_from_the_data_file():
     assert plain("overall_status", "ACTIVE_NOT_RECRUITING") == "running, no longer recruiting"
     assert plain("phase", "PHASE2") == "Phase 2"
-    assert "participants" in plain("masking", "QUADRUPLE")
+    assert plain("masking", "QUADRUPLE").startswith("quadruple-blind (")
     assert plain("overall_status", "SOME_NEW_CODE") == "some new code"  # shown, never dropped
     assert age_years("18 Years") == 18 and age_years("6 Months") == 0.5 and age_years("N/A") is None
     assert unescape(r"creatinine \< 1.5 and age \>= 18") == "creatinine < 1.5 and age >= 18"
@@ -275,3 +277,133 @@ def test_shipped_entries_get_no_registry_passages_and_keep_their_chunk_ids():
 
         assert ids == [f"{entry.id}#key-facts"] + [f"{entry.id}#{slug(s)}" for s in entry.sections], ids
         assert entry.provenance is None and entry.overall_status is None and entry.locations == []
+        # They hold the overview's facts only, and say which reference of the overview they came from.
+        assert entry.source.startswith(f"trials-overview.txt, reference [{entry.reference}]"), entry.source
+
+
+def test_a_store_of_the_previous_format_is_migrated_at_the_next_ingest(tmp_path: Path):
+    from assistant.catalog import Catalog
+    from ingest.errors import StoreError
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(home=tmp_path / "home")
+    folder = tmp_path / "trials"
+    folder.mkdir()
+    shutil.copy(CORPUS / "NCT05138133.md", folder)
+    shutil.copy(PROJECT_ROOT / "tests" / "fixtures" / "ctgov" / "NCT09900001.json", folder)
+    run_ingest(settings, [folder])
+    store = Store(settings)
+    old = store.collection()
+    # What the previous release left: chunker c1, key facts without the registry fields.
+    got = old.get(include=["metadatas"])
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        if meta.get("entry_json"):
+            record = json.loads(meta["entry_json"])
+            meta["entry_json"] = json.dumps({k: v for k, v in record.items() if k in ENGINE_FIELDS})
+            old.update(ids=[cid], metadatas=[meta])
+    old.modify(metadata={**(old.metadata or {}), "chunker": "c1"})
+    with pytest.raises(StoreError, match="re-run `trialchat ingest`"):
+        Store(settings).collection()
+    report = run_ingest(settings, [folder])
+    assert report.errors == [] and any("rebuilt" in note for note in report.notes)
+    catalog = Catalog.from_store(Store(settings))
+    assert catalog.entry("NCT09900001").overall_status == "RECRUITING"
+    assert catalog.entry("NCT05138133").enrollment == 336
+    assert any(n.metadata["section"] == "Design" for n in catalog.nodes)
+
+
+# Words of the shipped entries that any trial record may use (statuses, "under the skin", "standard of care").
+GENERIC = set("""active added adult adults and blood care children chronic disease diffuse interstitial light
+limited lung moderate-to-severe pilot plus primary safety skin standard study syndrome teens therapy with
+for the""".split())
+
+
+def test_ingest_code_names_nothing_of_the_shipped_corpus():
+    entries, _ = load_entries([CORPUS])
+    names = {e.id for e in entries}
+    for e in entries:
+        text = " ".join([*e.conditions, e.intervention or "", e.title, e.short_name])
+        names |= {w.lower() for w in re.findall(r"[^\W\d_][\w'-]{2,}", text) if w.lower() not in GENERIC}
+        names |= {a.lower() for a in re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", e.primary_endpoint or "")}
+    assert {"lupus", "anifrolumab", "vitiligo", "nephritis", "NCT05138133"} <= names | {"NCT05138133"}
+    for path in sorted((PROJECT_ROOT / "ingest").iterdir()):
+        if path.suffix in (".py", ".yaml"):
+            text = path.read_text(encoding="utf-8").lower()
+            found = sorted(n for n in names if re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", text))
+            assert found == [], f"ingest/{path.name} names {found}"
+
+
+MARKDOWN_RECORD = """---
+id: NCT09900066
+title: Synthetic knee study
+short_name: knee study
+conditions: [Knee Osteoarthritis]
+phase: Not applicable
+enrollment: 40
+enrollment_type: ESTIMATED
+population: adults with knee pain
+source: synthetic test entry
+overall_status: NOT_YET_RECRUITING
+minimum_age: 40 Years
+sex: FEMALE
+exclusion_criteria: [Knee surgery in the last year, Pregnancy]
+locations:
+  - {facility: Example Clinic, city: Lyon, country: France, status: NOT_YET_RECRUITING}
+provenance: {source: clinic trial sheet, file: knee.pdf, version_date: 2026-01-05}
+---
+## Summary
+This synthetic study follows women with knee pain.
+"""
+
+
+def test_markdown_entries_use_the_same_record_fields(tmp_path: Path):
+    (tmp_path / "knee.md").write_text(MARKDOWN_RECORD, encoding="utf-8")
+    [entry], errors = load_entries([tmp_path])
+    assert errors == [] and entry.minimum_age_years == 40 and entry.locations[0].city == "Lyon"
+    passages = {n.metadata["section"]: n.text for n in chunk_entry(entry)}
+    assert passages["Summary"] == "This synthetic study follows women with knee pain."
+    assert "Sex: women only." in passages["Who can take part"] and "Ages: 40 years and older." in passages[
+        "Who can take part"]
+    assert "- Knee surgery in the last year." in passages["Who cannot take part"]
+    assert "Example Clinic, Lyon, France (not yet recruiting)" in passages["Where it takes place"]
+    assert "Status: not yet recruiting." in passages["Status and dates"]
+    assert "Source: clinic trial sheet, version of 2026-01-05." in passages["Status and dates"]
+    bad = MARKDOWN_RECORD.replace("city: Lyon", "city: Lyon, colour: blue")
+    (tmp_path / "knee.md").write_text(bad, encoding="utf-8")
+    _, [error] = load_entries([tmp_path])
+    assert "field 'locations.0.colour'" in str(error) and "Fix:" in str(error)
+
+
+def test_reingest_of_the_registry_corpora_embeds_nothing(registry_home: Path):
+    before = Store(Settings(home=registry_home))
+    ids_before = set(before.stored_hashes(before.collection()))
+    result = CliRunner().invoke(main, ["--home", str(registry_home), "ingest", str(CORPUS), str(REAL), str(SYNTHETIC)])
+    assert result.exit_code == 0 and "0 added, 0 updated" in result.stdout and "(0 chunks embedded)" in result.stdout
+    after = Store(Settings(home=registry_home))
+    assert set(after.stored_hashes(after.collection())) == ids_before
+
+
+def test_double_dummy_and_shared_drugs_keep_the_real_comparator(tmp_path: Path):
+    def study(nct, arms, interventions):
+        return {"_comment": "synthetic test record", "protocolSection": {
+            "identificationModule": {"nctId": nct, "briefTitle": "Synthetic arms study"},
+            "armsInterventionsModule": {"armGroups": arms, "interventions": interventions}}}
+
+    double_dummy = study("NCT09900081", [{"label": "A", "type": "EXPERIMENTAL"},
+                                         {"label": "B", "type": "ACTIVE_COMPARATOR"}],
+                         [{"type": "DRUG", "name": "Newdrug", "armGroupLabels": ["A"]},
+                          {"type": "DRUG", "name": "Olddrug", "armGroupLabels": ["B"]},
+                          {"type": "DRUG", "name": "Placebo matching Olddrug", "armGroupLabels": ["A"]},
+                          {"type": "DRUG", "name": "Placebo matching Newdrug", "armGroupLabels": ["B"]}])
+    shared = study("NCT09900082", [{"label": "A", "type": "EXPERIMENTAL"},
+                                   {"label": "B", "type": "PLACEBO_COMPARATOR"}],
+                   [{"type": "DRUG", "name": "Newdrug", "armGroupLabels": ["A"]},
+                    {"type": "DRUG", "name": "Placebo", "armGroupLabels": ["B"]},
+                    {"type": "DRUG", "name": "Carboplatin", "armGroupLabels": ["A", "B"]}])
+    (tmp_path / "studies.json").write_text(json.dumps([double_dummy, shared]), encoding="utf-8")
+    entries, errors = load_entries([tmp_path])
+    by_id = {e.id: e for e in entries}
+    assert errors == [] and by_id["NCT09900081"].comparator == "olddrug"
+    assert "placebo-controlled" not in by_id["NCT09900081"].design
+    assert by_id["NCT09900082"].comparator == "placebo" and by_id["NCT09900082"].intervention == "newdrug"
+    assert "Every group also gets carboplatin." in by_id["NCT09900082"].sections["How the study works"]
