@@ -12,7 +12,7 @@ from ingest.errors import StoreError
 from ingest.settings import Settings
 from ingest.store import INGEST_HINT, Store
 
-from . import phrases
+from . import phrases, safety
 from .catalog import Catalog
 from .citations import render
 from .corpus import compare_claims
@@ -54,6 +54,8 @@ class Assistant:
         # Optional LLM writer: gets the grounded answer and its sources, returns a validated answer.
         self.writer = writer
         self.embed_model = load_embed_model(settings.embed_batch_size)
+        # The safety gate embeds its examples with the same model, cached under home (about 2 s once).
+        safety.configure(self.embed_model, settings.home / "cache").warm()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._retriever: HybridRetriever | None = None

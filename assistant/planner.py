@@ -149,7 +149,9 @@ def set_questions(plan: Plan) -> list[SetQuestion]:
 
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
               min_dense: float) -> Plan:
-    if is_emergency(question):
+    # One embedding of the question serves the safety gate and dense retrieval.
+    vector = retriever.embed(question) if retriever else None
+    if is_emergency(question, vector):
         return Plan(behavior="emergency")
     if is_injection(question):
         return Plan(behavior="out_of_scope")
@@ -165,7 +167,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         asked = asked[:start] + " " + asked[end:]
     asked = asked_part(re.sub(r"\s+", " ", asked))
     asked_intent = read_intent(expand(asked, catalog.vocabulary)) if asked != folded else intent
-    plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
+    plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question, vector),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
     plan.intent.no_info = asked_intent.no_info
     ids = find_trial_ids(question)
@@ -181,7 +183,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         for lay, entry_words in lay_matches(folded):  # "scleroderma" named the trial too
             if set(tokens(entry_words)) & terms:
                 plan.naming |= set(tokens(lay))
-    plan.hits = retriever.retrieve(question, expanded) if retriever else []
+    plan.hits = retriever.retrieve(question, expanded, vector) if retriever else []
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
 

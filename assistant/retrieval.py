@@ -50,9 +50,13 @@ class HybridRetriever:
             if nodes else None
         )
 
-    def retrieve(self, query: str, expanded: str) -> list[Hit]:
+    def embed(self, query: str) -> list[float]:
+        """The question's embedding, computed once per turn: the safety gate reads it too."""
+        return self.embed_model.get_query_embedding(query)
+
+    def retrieve(self, query: str, expanded: str, embedding: list[float] | None = None) -> list[Hit]:
         """Dense search on the question as asked; BM25 on the question with lay terms expanded."""
-        dense = self.dense.retrieve(QueryBundle(query_str=query))
+        dense = self.dense.retrieve(QueryBundle(query_str=query, embedding=embedding))
         sparse = self.bm25.retrieve(expanded) if self.bm25 else []
         fused: dict[str, Hit] = {}
         for rank, result in enumerate(dense):
