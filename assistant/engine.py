@@ -12,7 +12,7 @@ from ingest.errors import StoreError
 from ingest.settings import Settings
 from ingest.store import INGEST_HINT, Store
 
-from . import phrases
+from . import phrases, safety
 from .aspects import AspectReader
 from .catalog import Catalog
 from .citations import render
@@ -58,6 +58,8 @@ class Assistant:
         self.embed_model = load_embed_model(settings.embed_batch_size)
         self.aspects = AspectReader(self.embed_model, settings.home / "cache")
         self.aspects.warm()
+        # The safety gate embeds its examples with the same model, cached under home (about 2 s once).
+        safety.configure(self.embed_model, settings.home / "cache").warm()
         self._lock = threading.Lock()
         self._catalog: Catalog | None = None
         self._retriever: HybridRetriever | None = None

@@ -165,7 +165,9 @@ def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
 
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
               min_dense: float, aspects: AspectReader | None = None) -> Plan:
-    if is_emergency(question):
+    # One embedding of the question serves the safety gate, the aspects and dense retrieval.
+    vector = retriever.embed(question) if retriever else None
+    if is_emergency(question, vector):
         return Plan(behavior="emergency")
     if is_injection(question):
         return Plan(behavior="out_of_scope")
@@ -189,7 +191,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         asked_intent = read_intent(catalog.generalize(asked_expanded))
         if catalog.names_treatment(asked_expanded) and "design" not in asked_intent.attributes:
             asked_intent.attributes.append("design")
-    plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question),
+    plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question, vector),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
     plan.intent.no_info = asked_intent.no_info
     ids = find_trial_ids(question)
@@ -205,7 +207,6 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         for lay, entry_words in lay_matches(folded):  # "scleroderma" named the trial too
             if set(tokens(entry_words)) & terms:
                 plan.naming |= set(tokens(lay))
-    vector = retriever.embed(question) if retriever else None
     plan.hits = retriever.retrieve(question, expanded, vector) if retriever else []
     if aspects is not None:
         plan.aspects = aspects.read(asked, vector)

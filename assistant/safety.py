@@ -1,61 +1,19 @@
-"""The safety gate: decided on the question alone, before any retrieval."""
+"""The safety gate: decided on the question alone, before any answer is planned.
+
+Emergencies and advice are decided by the labelled examples and cues in assistant/data (see
+safety_model.py); attempts to change the instructions, other kinds of work and small talk by the
+patterns below.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from pathlib import Path
 
-from .synonyms import correct_spelling
+from .safety_model import SafetyModel, folded
 from .text import fold
 
-_EMERGENCY = [
-    r"chest (pain|pains|tightness|pressure|hurts?)|(pain|tightness|pressure) in (my|his|her) chest|heart attack",
-    r"(can ?not|cant|can ?t|couldn ?t|unable to|hard to|trouble|struggling to|difficulty) ?(breath|breathe|breathing)",
-    r"short(ness)? of breath|not breathing|stopped breathing|choking|gasping|catch (my|his|her|a|their) breath",
-    r"(breathing|breath) (is|feels|getting) (so |very |really )?(hard|difficult|labou?red|bad)|"
-    r"(cant|can ?not|unable to|cannot) swallow",
-    r"(leg|calf|arm) (is |got |has )?(suddenly |really |very )*(swollen|swelling|swelled)|sudden(ly)? swollen",
-    r"(throat|tongue|lips?|face) (is |are |it s |its )?(swell|swollen|closing|tight)|"
-    r"swelling (of|in) (my|the) (throat|tongue)",
-    r"anaphyla\w*|severe (allergic|allergy|reaction)|allergic reaction.*(bad|severe|swell|breath)",
-    r"suicid\w*|(kill|killing|hurt|hurting|harm|harming|cut|cutting) (myself|me)\b|end(ing)? (my life|it all)|"
-    r"want to die|wanna die|better off dead|self[- ]?harm|take my (own )?life|no reason to live|overdos\w*|"
-    r"(dont|do not|don t|no longer) want to (live|be alive|be here|go on)|not worth living|end it all",
-    r"seizure|convuls\w*|unconscious|passed out|pass(ing)? out|fainted|unresponsive|collapsed",
-    r"stroke|droop\w*|slurred speech|can ?t (move|feel|lift) (my|his|her|one) (right |left )?(arm|leg|side)",
-    r"(hasnt|has not|hasn t|havent|have not|not) (peed|urinated|passed urine)|no urine|"
-    r"\b(hes|shes|is|im|i m|i am|seems|very|really) (so |very )?confused\b",
-    r"(legs?|ankles?|feet) (are |is |got )?(hugely |very |really |suddenly |badly )*(swollen|swelling)",
-    r"(coughing|vomiting|throwing) up blood|bleeding (a lot|heavily|won ?t stop)|severe bleeding",
-    r"call (an )?ambulance|\b(911|999|112)\b|emergency room|\ber\b now",
-]
-_GENERAL_QUESTION = re.compile(
-    r"\b(does|do|can|could|will|would|is|are)\b.{0,40}\b(cause|causes|risk|side effects?|linked)\b"
-)
-_FIRST_PERSON = re.compile(r"\b(i|im|ive|me|my|mine|we|our|he|she|his|her|hes|shes|right now|now|help)\b")
-
-_ADVICE = [
-    r"\bshould (i|we|my|he|she|they|me)\b",
-    r"\b(i|we) should (i )?(sign|join|enrol+|take|start|stop|try|let|put|switch|skip)\b",
-    r"\b(should|can|could|may) (i|we|my \w+|he|she) (just |still |really |safely )?(take|start|stop|quit|switch|"
-    r"skip|join|enrol+|sign up|try|double|increase|decrease|give|keep|continue|stay on|come off|go off)\b",
-    r"\bam i (eligible|a (good )?candidate|able to (join|take part|enrol+)|too old|too young|allowed)\b",
-    r"\b(is|would) (it|this|anifrolumab|the (drug|study|trial|medicine)) (be )?(safe|right|good|ok|okay|"
-    r"worth it) for (me|my|him|her|us)\b",
-    r"\b(safe|right|good|ok|okay|best) (one |trial |study |option |choice )?for (me|my (son|daughter|child|kid))\b",
-    r"\bfor me to (pick|choose|join|take)\b|\bwhich .{0,30}should (i|we) (pick|choose|join|go for)\b",
-    r"\bwhat (dose|dosage|amount) (should|do|can|would) (i|we|my|he|she)\b",
-    r"\b(how much|how many) .{0,20}should (i|we|my|he|she) (take|get|use)\b",
-    r"\b(can|could|do|does) (i|my \w+|he|she) (qualify|participate|take part|be in)\b",
-    r"\bis (it|this) (a good idea|worth) .{0,30}\b(me|my|join|take)\b",
-    r"\b(would|will) (it|this|anifrolumab) (help|work for|cure) (me|my|him|her)\b",
-    r"\b(i|im) (thinking|considering|planning) (of|about) (joining|taking|stopping|starting|enrol+ing)\b",
-    r"\binstead of my\b|\b(stop|skip|quit|change) (taking )?my (meds|medication|medicine|medicines|pills|treatment)\b",
-    r"\b(would|will) (you|u) (sign up|join|take|do|enrol+|try)\b|\bif (you|u) were me\b",
-    r"\bsign (him|her|me|them|my \w+) up\b|\bdo you (think|recommend) (i|we|my|he|she)\b",
-    r"\b(is (it )?better|better (if|that|to)|is better) .{0,20}\b(i|me|we|he|she)? ?(join|take|start|stop|switch|try)",
-    r"\b(join|take|start|use|try) (the (trial|study)|anifrolumab|it) instead\b",
-    r"\b(would|will) (you|u) (switch|start|stop|prescribe|recommend|give|change)\b",
-]
 _INJECTION = [
     r"ignore (all |any |the |your |my )?(previous |prior |above |earlier )?(instructions|rules|prompts?|directions)",
     r"disregard (all |any |the |your )?(previous |prior |above )?(instructions|rules|prompts?)",
@@ -75,27 +33,44 @@ _OFF_TOPIC_TASK = [
     r"\btranslate (this|that|it)\b|\b(forget|stop talking about) the (trials|studies)\b",
 ]
 
-EMERGENCY_RE = [re.compile(p) for p in _EMERGENCY]
-ADVICE_RE = [re.compile(p) for p in _ADVICE]
 INJECTION_RE = [re.compile(p) for p in _INJECTION]
 OFF_TOPIC_RE = [re.compile(p) for p in _OFF_TOPIC_TASK]
 
-
-def _folded(question: str) -> str:
-    return re.sub(r"[^a-z0-9' ]+", " ", correct_spelling(fold(question))).replace("'", " ")
-
-
-def is_emergency(question: str) -> bool:
-    text = " ".join(_folded(question).split())
-    if not any(p.search(text) for p in EMERGENCY_RE):
-        return False
-    # "Can anifrolumab cause chest pain?" asks about the drug, not about someone in danger now.
-    return not (_GENERAL_QUESTION.search(text) and not _FIRST_PERSON.search(text))
+_model: SafetyModel | None = None
+_model_lock = threading.Lock()
 
 
-def is_advice(question: str) -> bool:
-    text = " ".join(_folded(question).split())
-    return any(p.search(text) for p in ADVICE_RE)
+def configure(embed_model, cache_dir: Path | None = None) -> SafetyModel:
+    """Use this embedding model (the one the engine retrieves with) and cache the examples' vectors
+    under cache_dir. Called by the Assistant; a second call with the same model keeps the vectors."""
+    global _model
+    with _model_lock:
+        if _model is None or _model.embed_model is not embed_model:
+            _model = SafetyModel(embed_model, cache_dir)
+        return _model
+
+
+def model() -> SafetyModel:
+    if _model is None:
+        from ingest.embedding import load_embed_model
+
+        return configure(load_embed_model())
+    return _model
+
+
+def is_emergency(question: str, vector=None) -> bool:
+    """An acute situation now, to the writer or someone with them. `vector` is the question's
+    embedding when the caller already has it (the planner shares the one retrieval uses)."""
+    gate = model()
+    return gate.emergency_score(question, gate.embed(question) if vector is None else vector) > 0
+
+
+def is_advice(question: str, vector=None) -> bool:
+    """A personal decision about the writer or someone they care for ("would my son be eligible?")."""
+    gate = model()
+    if not gate.cues.advice_features(folded(question))["person"]:
+        return False  # decided without embedding: nothing personal is asked
+    return gate.advice_score(question, gate.embed(question) if vector is None else vector) > 0
 
 
 SMALL_TALK = re.compile(
