@@ -38,10 +38,10 @@ def patient_url(assistant, corpus_settings, log):
 
 
 @pytest.fixture(scope="module")
-def staff_url(log, tmp_path_factory):
+def staff_url(log, assistant, tmp_path_factory):
     from ui.staff import create_staff_app, launch_staff
 
-    app = create_staff_app(log, export_dir=tmp_path_factory.mktemp("staff-exports"))
+    app = create_staff_app(log, export_dir=tmp_path_factory.mktemp("staff-exports"), assistant=assistant)
     port = free_port()
     launch_staff(app, {USER: PASSWORD}, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
@@ -70,6 +70,10 @@ class Page:
         self.page.set_default_timeout(30_000)
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        # Both apps send a Content-Security-Policy; anything it blocks shows up here (there must be none).
+        self.csp_violations: list[str] = []
+        self.page.on("console", lambda m: self.csp_violations.append(m.text)
+                     if "Content Security Policy" in m.text else None)
         self.page.goto(url, wait_until="domcontentloaded")
 
     def close(self):
@@ -209,6 +213,8 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     url = url if url.startswith("http") else staff_url.rstrip("/") + "/" + url.lstrip("/")
     assert httpx.get(url, timeout=10).status_code == 401
     assert not patient.dialogs and not staff.dialogs
+    # Both pages work under their Content-Security-Policy: nothing was blocked.
+    assert patient.csp_violations == [] and staff.csp_violations == []
 
 
 def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
@@ -265,13 +271,19 @@ def test_trial_browser_tab(patient_url, open_page, artifacts):
     page.screenshot(path=str(artifacts / "trials-desktop.png"), full_page=True)
 
 
-def test_evaluation_tab(patient_url, open_page, artifacts, tmp_path):
+def test_evaluation_tab_is_in_the_staff_app_only(patient_url, staff_url, open_page, artifacts, tmp_path):
     items = [{"id": "kidney", "question": "How many people are in the lupus nephritis study?",
               "expect_trials": ["NCT05138133"], "expect_facts": [r"\b336\b"], "expect_behavior": "answer"},
              {"id": "cost", "question": "how much does anifrolumab cost", "expect_behavior": "answer"}]
     path = tmp_path / "questions.jsonl"
     path.write_text("\n".join(json.dumps(i) for i in items), encoding="utf-8")
-    page = open_page(patient_url).page
+    patient = open_page(patient_url).page
+    patient.get_by_role("tab", name="Trials").wait_for()
+    assert patient.get_by_role("tab", name="Evaluation").count() == 0 and patient.locator("#eval-file").count() == 0
+    staff = open_page(staff_url)
+    page = staff.page
+    staff_login(page)
+    page.wait_for_selector("#turns")
     page.get_by_role("tab", name="Evaluation").click()
     page.locator("#eval-file input[type=file]").set_input_files(str(path))
     page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for()
@@ -281,6 +293,7 @@ def test_evaluation_tab(patient_url, open_page, artifacts, tmp_path):
     assert "cost" in page.inner_text("#eval-failures")
     assert_accessible(page, "evaluation tab")
     page.screenshot(path=str(artifacts / "evaluation-desktop.png"), full_page=True)
+    assert staff.csp_violations == []
 
 
 def test_script_in_a_question_is_shown_as_text_in_both_apps(patient_url, staff_url, log, open_page):
