@@ -217,6 +217,21 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     assert patient.csp_violations == [] and staff.csp_violations == []
 
 
+def test_login_lockout_says_when_to_try_again(staff_url, open_page):
+    page = open_page(staff_url).page
+    for attempt in range(6):
+        page.wait_for_selector("input[type=password]")
+        page.locator("input:not([type=password])").first.fill("mallory")
+        page.locator("input[type=password]").fill(f"guess-{attempt}")
+        with page.expect_response(lambda r: r.url.rstrip("/").endswith("/login")) as response:
+            page.get_by_role("button", name="Login").click()
+        assert response.value.status == (400 if attempt < 5 else 429)
+    note = page.locator("#tc-login-wait")
+    note.wait_for()
+    assert "Try again in" in note.inner_text() and note.get_attribute("role") == "alert"
+    assert_accessible(page, "staff login locked")
+
+
 def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
     patient = open_page(patient_url, PHONE)
     page = patient.page

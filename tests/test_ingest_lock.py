@@ -43,8 +43,8 @@ def lock_is_held(path: Path) -> bool:
 def test_a_second_ingest_waits_or_fails_and_the_store_is_never_a_mix(tmp_path):
     home = tmp_path / "home"
     big = tmp_path / "big"
-    entries = write_corpus(big, 150)  # enough embedding work to keep the first ingest busy a while
-    big_ids = {e["id"] for e in entries}
+    write_corpus(big, 150)  # enough embedding work to keep the first ingest busy a while
+    big_ids = {item.id for _, item in iter_entries([big])}
     env = {**os.environ, "TRIALCHAT_HOME": str(home), "OMP_WAIT_POLICY": "PASSIVE"}
     run = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from helpers import free_port
+from helpers import ChromaServer
 
 from assistant import phrases
 from ingest.pipeline import run_ingest
@@ -21,42 +16,7 @@ from ingest.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.server
 
-CHROMA = Path(sys.executable).parent / "chroma"
-LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 QUESTION = "How many people are in the lupus nephritis study?"
-
-
-class ChromaServer:
-    """`chroma run` on a fixed port and folder, so it can be stopped and started again as the same store."""
-
-    def __init__(self, folder: Path):
-        self.folder, self.port = folder, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = open(self.folder / "server.log", "ab")
-        self.process = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.process.poll() is None, (self.folder / "server.log").read_text(errors="replace")
-            try:
-                LOCAL.open(f"{self.url}/api/v2/heartbeat", timeout=1).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "chroma run did not answer in 60 s"
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 @pytest.fixture
@@ -104,3 +64,27 @@ def test_outage_is_told_apart_from_a_missing_store_and_recovers(server, tmp_path
     assert not fresh.ready and fresh.answer(QUESTION).text == phrases.STORE_UNREACHABLE
     server.start()
     assert "336" in eventually(fresh, "336").text
+
+
+def test_a_server_store_is_leased_to_one_ingest_at_a_time(server, tmp_path):
+    """The lease record lives in the server's store: an ingest from any machine sees it."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ingest.lock import ingest_lock
+    from ingest.store import Store
+
+    settings = Settings(home=tmp_path / "holder", chroma_url=server.url)
+    command = [str(Path(sys.executable).parent / "trialchat"), "--chroma-url", server.url, "ingest", "--json",
+               str(PROJECT_ROOT / "corpus" / "trials")]
+    env = {**os.environ, "TRIALCHAT_HOME": str(tmp_path / "other"), "TRIALCHAT_INGEST_WAIT": "1"}
+    with ingest_lock(settings):
+        busy = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert busy.returncode == 1 and "Traceback" not in busy.stderr
+        assert busy.stderr.strip().splitlines()[-1].startswith(f"Error: another ingest of the store at {server.url}")
+        assert Store(settings).active_name() is None  # the refused ingest wrote nothing
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["added"] == 10

@@ -192,6 +192,30 @@ PUBLIC_EXACT = {"/", "/login", "/login/", "/logout", "/favicon.ico", "/theme.css
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/")
 
 
+# Gradio's login form ignores a 429; this shows its "try again in N seconds" under the form instead.
+LOCKOUT_SCRIPT = b"""<script>(() => {
+  const original = window.fetch;
+  window.fetch = async (...args) => {
+    const response = await original(...args);
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (response.status === 429 && /\\/login\\/?$/.test(url)) {
+      const detail = (await response.clone().json().catch(() => ({}))).detail || "Too many failed sign-ins.";
+      let note = document.getElementById("tc-login-wait");
+      if (!note) {
+        note = document.createElement("p");
+        note.id = "tc-login-wait";
+        note.setAttribute("role", "alert");
+        note.style.cssText = "color:#991b1b;font-weight:700;margin:.5rem 0";
+        const button = [...document.querySelectorAll("button")].find((b) => /log ?in/i.test(b.textContent));
+        (button ? button.parentElement : document.body).appendChild(note);
+      }
+      note.textContent = detail;
+    }
+    return response;
+  };
+})();</script>"""
+
+
 class LoginGuard:
     """ASGI middleware: 401 for any non-public path unless the request carries a live session token.
 
@@ -290,7 +314,8 @@ class LoginGuard:
             headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
             is_html = any(k.lower() == b"content-type" and b"text/html" in v for k, v in headers)
             if is_html and b"<title>" not in body:
-                body = body.replace(b"<head>", b"<head><title>" + html.escape(self.title).encode() + b"</title>", 1)
+                body = body.replace(b"<head>", b"<head><title>" + html.escape(self.title).encode() + b"</title>"
+                                    + LOCKOUT_SCRIPT, 1)
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})

@@ -6,10 +6,12 @@ They never go through Gradio's file route, whose folder other apps in the proces
 
 from __future__ import annotations
 
+import atexit
 import html
 import logging
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -23,7 +25,10 @@ ROUTE = "/staff-export/"
 
 class Exports:
     def __init__(self, folder: Path | None = None, ttl: float = EXPORT_TTL):
-        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="trialchat-staff-exports-"))
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="trialchat-staff-exports-"))
+            atexit.register(shutil.rmtree, folder, True)
+        self.folder = Path(folder)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
         self.ttl = ttl
