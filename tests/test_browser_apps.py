@@ -308,6 +308,16 @@ def test_evaluation_tab_is_in_the_staff_app_only(patient_url, staff_url, open_pa
     assert "cost" in page.inner_text("#eval-failures")
     assert_accessible(page, "evaluation tab")
     page.screenshot(path=str(artifacts / "evaluation-desktop.png"), full_page=True)
+    # The reports come from the staff app's own temp folder, through its (logged-in) file route.
+    report = page.locator("#eval-downloads a[href*='eval-report.json']").first
+    report.wait_for()
+    with page.expect_download() as download:
+        report.click()
+    assert json.load(open(download.value.path(), encoding="utf-8"))["metrics"]["items"] == 2
+    href = report.get_attribute("href")
+    assert httpx.get(href if href.startswith("http") else staff_url.rstrip("/") + href, timeout=10).status_code == 401
+    assert httpx.get(patient_url.rstrip("/") + "/" + href.split("/", 3)[-1] if href.startswith("http")
+                     else patient_url.rstrip("/") + href, timeout=10).status_code == 404
     assert staff.csp_violations == []
 
 

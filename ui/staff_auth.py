@@ -172,6 +172,8 @@ class LoginThrottle:
     def failed(self, user: str, client: str) -> None:
         now = time.time()
         with self._lock:
+            if len(self._failures) > 10_000:  # many made-up names: forget the stale ones
+                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > now - self.window}
             for key in (("user", user), ("client", client)):
                 recent = [t for t in self._failures.get(key, []) if t > now - self.window] + [now]
                 self._failures[key] = recent
