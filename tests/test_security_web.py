@@ -179,3 +179,15 @@ def test_login_brute_force_is_locked_out_and_logged_without_the_password(staff, 
         assert login(http).status_code == 200  # another user from the same client is still let in
     assert "'other'" in caplog.text and "failed staff sign-in" in caplog.text and "UTC" in caplog.text
     assert "guess-" not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_staff_uploads_are_capped(staff):
+    from evaluation.dataset import MAX_FILE_BYTES
+
+    app, staff_url = staff
+    with httpx.Client(base_url=staff_url, timeout=30) as http:
+        assert login(http).status_code == 200
+        small = http.post("/gradio_api/upload", files={"files": ("q.jsonl", b"{}\n")})
+        assert small.status_code == 200 and str(app.trialchat_temp) in small.json()[0]
+        big = http.post("/gradio_api/upload", files={"files": ("q.jsonl", b"x" * (MAX_FILE_BYTES + 1))})
+        assert big.status_code == 413

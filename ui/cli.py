@@ -231,15 +231,16 @@ def staff_user() -> None:
 
 @staff_user.command("add")
 @click.argument("name")
-@click.password_option("--password", prompt="Password", help="Prompted (hidden, twice) when not given.")
 @click.pass_context
-def staff_user_add(ctx: click.Context, name: str, password: str) -> None:
+def staff_user_add(ctx: click.Context, name: str) -> None:
     """Add staff user NAME (or set a new password) in HOME/staff-users.txt or TRIALCHAT_STAFF_CREDENTIALS_FILE.
 
     The file holds one NAME:scrypt-hash line per user and is rewritten atomically, readable only by you (0600).
     """
     from ui.staff_auth import MIN_PASSWORD_CHARS, add_user, credentials_path
 
+    # Prompted only (hidden, twice): a password option would end up in shell history and `ps`.
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_CHARS:
         _fail(f"the password is shorter than {MIN_PASSWORD_CHARS} characters; choose a longer passphrase")
     path = credentials_path(_settings(ctx))
