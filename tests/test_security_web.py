@@ -89,7 +89,8 @@ def test_a_staff_export_cannot_be_read_from_the_patient_app(staff, patient):
         staff_temp = app.trialchat_temp
         guesses = [f"/{href}", f"/gradio_api/file={path}", f"/file={path}", f"/gradio_api/file={staff_temp}/x.csv",
                    f"/gradio_api/file={exports.folder}/{path.name}", "/gradio_api/file=/tmp/gradio/turns.csv",
-                   f"/gradio_api/file/{path.name}", f"/staff-export/{path.name}"]
+                   f"/gradio_api/file/{path}", f"/file/{path}", f"/gradio_api/file%3D{path}",
+                   f"//gradio_api/file={path}", f"/staff-export/{path.name}"]
         for guess in guesses:
             response = httpx.get(patient + guess, timeout=10)
             assert response.status_code in (401, 404), (guess, response.status_code)

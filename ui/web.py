@@ -48,8 +48,8 @@ SECURITY_HEADERS = [
 # A chat request is a question and a little state; anything this large is not a question.
 MAX_BODY_BYTES = 64 * 1024
 # Routes that read or write files. The patient app has no file components, so it answers none of them.
-FILE_ROUTES = ("/gradio_api/file=", "/file=", "/gradio_api/file/", "/gradio_api/upload", "/upload",
-               "/gradio_api/upload_progress", "/gradio_api/stream/")
+FILE_ROUTES = tuple(prefix + route for prefix in ("", "/gradio_api") for route in (
+    "/file=", "/file/", "/upload", "/upload_progress", "/stream/", "/proxy=", "/deep_link"))
 UPLOAD_ROUTES = ("/gradio_api/upload", "/upload")
 _SAMESITE = re.compile(rb";\s*samesite=[a-z]+", re.IGNORECASE)
 
