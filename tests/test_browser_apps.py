@@ -301,7 +301,7 @@ def test_evaluation_tab_is_in_the_staff_app_only(patient_url, staff_url, open_pa
     page.wait_for_selector("#turns")
     page.get_by_role("tab", name="Evaluation").click()
     page.locator("#eval-file input[type=file]").set_input_files(str(path))
-    page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for()
+    page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for(timeout=90_000)  # slow on a busy machine
     page.locator("#eval-run").click()
     page.locator("#eval-summary").get_by_text("1 of 2 items passed").wait_for()
     assert page.locator("#eval-charts img").count() == 3
