@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 
 from ingest.embedding import load_embed_model
-from ingest.errors import StoreError
+from ingest.errors import StoreError, StoreUnreachable
 from ingest.settings import Settings
 from ingest.store import INGEST_HINT, Store
 
@@ -80,6 +80,8 @@ class Assistant:
         A missing or broken store is remembered, not raised: the app keeps serving (emergency help
         included) and picks the store up as soon as `trialchat ingest` has built it.
         """
+        if not force and time.monotonic() - self._checked < 2.0:
+            return  # checked moments ago: keep what was found (including an outage)
         try:
             self._refresh(force)
             self.store_error = None
@@ -87,8 +89,14 @@ class Assistant:
             self.store_error = exc
             logger.error("trial store unavailable: %s", exc)
         except Exception as exc:  # a corrupted store can fail deep inside chromadb
-            self.store_error = StoreError(f"the trial store could not be read ({exc}); {INGEST_HINT}")
-            logger.exception("trial store unreadable")
+            try:
+                if self.store is not None:
+                    self.store.check_reachable()
+                self.store_error = StoreError(f"the trial store could not be read ({exc}); {INGEST_HINT}")
+                logger.exception("trial store unreadable")
+            except StoreUnreachable as down:
+                self.store_error = down
+                logger.error("trial store unavailable: %s", down)
 
     def _refresh(self, force: bool) -> None:
         if not force and time.monotonic() - self._checked < 2.0:
@@ -133,6 +141,25 @@ class Assistant:
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, question: str, history: Iterable = ()) -> Answer:
+        try:
+            return self._answer(question, history)
+        except Exception as exc:
+            if self.store is None or isinstance(exc, StoreUnreachable):
+                raise
+            try:  # the server went down mid-answer: say so, not "something went wrong"
+                self.store.check_reachable()
+            except StoreUnreachable as down:
+                self.store_error, self._checked = down, 0.0
+                logger.error("trial store unavailable: %s", down)
+                return self._unreachable(question, clean(question))
+            raise
+
+    def _unreachable(self, question: str, raw: str) -> Answer:
+        if is_emergency(raw):
+            return Answer(question, phrases.EMERGENCY, "emergency")
+        return Answer(question, phrases.STORE_UNREACHABLE, "no_info", notes=[str(self.store_error)])
+
+    def _answer(self, question: str, history: Iterable = ()) -> Answer:
         self.refresh()
         raw = clean(question)
         notes = []
@@ -141,6 +168,9 @@ class Assistant:
             notes.append(phrases.TOO_LONG.format(limit=self.settings.max_question_chars))
         if not raw:
             return Answer(question=question, text=phrases.EMPTY_QUESTION, behavior="out_of_scope")
+        if isinstance(self.store_error, StoreUnreachable):
+            # A server outage, not a missing store: the cached entries may be stale, so say so instead.
+            return self._unreachable(question, raw)
         if not self.ready:
             # Safety does not wait for the store: emergencies still get emergency help.
             if is_emergency(raw):

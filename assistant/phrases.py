@@ -48,6 +48,8 @@ STORE_NOT_READY = (
     "The people running this service need to run `trialchat ingest`. Please try again later."
 )
 
+STORE_UNREACHABLE = "TrialChat can't reach its trial entries right now, please try again in a few minutes."
+
 SMALL_TALK = (
     "I'm here for questions about the clinical trials in these entries, for example: Which study is the biggest? "
     "This is information about trials, not medical advice."

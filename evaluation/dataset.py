@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import regex
 import yaml
 
 from assistant.types import BEHAVIORS
@@ -17,6 +17,16 @@ from ingest.errors import TrialChatError
 FIELDS = ("id", "question", "history", "expect_trials", "expect_facts", "expect_behavior", "category")
 REQUIRED = ("id", "question", "expect_behavior")
 YAML_SUFFIXES = (".yaml", ".yml")
+# Limits that keep one uploaded file from tying up the server: a question set is a few hundred items.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ITEMS = 2000
+MAX_PATTERN_CHARS = 500
+# YAML aliases are references; a report expands them (a few hundred bytes of nested aliases become
+# megabytes). Count the nodes as expanded and refuse a file above this many.
+MAX_YAML_NODES = 100_000
+# expect_facts patterns run on the `regex` engine with this time limit, so a backtracking pattern
+# costs at most this long per answer instead of freezing the server.
+FACT_TIMEOUT = 0.25
 
 
 class DatasetError(TrialChatError):
@@ -114,9 +124,13 @@ def _item(raw, line: int, problems: _Problems) -> EvalItem | None:
                          "use NCT followed by 8 digits, or YYYY-NNNNNN-NN-NN")
     facts = _string_list(raw.get("expect_facts", []), "expect_facts", line, problems)
     for pattern in facts or []:
+        if len(pattern) > MAX_PATTERN_CHARS:
+            problems.add(line, "expect_facts", f"a regex of {len(pattern)} characters is too long",
+                         f"keep each pattern under {MAX_PATTERN_CHARS} characters")
+            continue
         try:
-            re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
+            regex.compile(pattern, regex.IGNORECASE)
+        except (regex.error, ValueError) as exc:
             problems.add(line, "expect_facts", f"regex '{pattern}' does not compile: {exc}", "fix the pattern")
     behaviors = _behaviors(raw["expect_behavior"], line, problems) if raw.get("expect_behavior") else None
     category = raw.get("category", "")
@@ -144,11 +158,48 @@ def _jsonl_records(text: str, problems: _Problems) -> list[tuple[int, object]]:
     return records
 
 
+def fact_matches(pattern: str, text: str) -> bool | None:
+    """Whether an expect_facts regex matches; None when it ran out of time (counted as not found)."""
+    try:
+        return regex.search(pattern, text, regex.IGNORECASE, timeout=FACT_TIMEOUT, concurrent=True) is not None
+    except TimeoutError:
+        return None
+
+
+def expanded_size(node, limit: int = MAX_YAML_NODES) -> int:
+    """Nodes in a composed YAML document with every alias expanded; stops counting past ``limit``."""
+    memo: dict[int, int] = {}
+
+    def size(n) -> int:
+        if id(n) in memo:
+            return memo[id(n)]
+        memo[id(n)] = limit + 1  # a node that contains itself expands forever
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            children = n.value
+        elif isinstance(n, yaml.MappingNode):
+            children = [part for pair in n.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        memo[id(n)] = min(total, limit + 1)
+        return memo[id(n)]
+
+    return size(node) if node is not None else 0
+
+
 def _yaml_records(text: str, problems: _Problems) -> list[tuple[int, object]]:
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if expanded_size(node) > MAX_YAML_NODES:
+            problems.add(None, None, f"the YAML expands (through anchors and aliases) to more than "
+                         f"{MAX_YAML_NODES:,} values", "write the items out without nested aliases")
+            return []
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add(mark.line + 1 if mark else None, None, "invalid YAML", "fix the YAML syntax")
         return []
@@ -181,6 +232,8 @@ def parse_items(text: str, source: str = "<question set>", yaml_format: bool = F
             items.append(item)
     if not records and not problems.lines:
         problems.add(None, None, "contains no items", "add one JSON object per line")
+    if len(records) > MAX_ITEMS:
+        problems.add(None, None, f"has {len(records)} items, more than {MAX_ITEMS}", "split it into smaller sets")
     if problems.lines:
         raise DatasetError(source, problems.lines)
     return items
@@ -190,9 +243,13 @@ def load_question_set(path: Path | str) -> QuestionSet:
     """Read a .jsonl (or .yaml/.yml) question set; the sha256 pins which version a report scored."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DatasetError(str(path), [f"{path}: cannot be read ({exc.strerror}); pass an existing file"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise DatasetError(path.name, [f"{path.name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                                       "split it into smaller question sets"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 
-from .dataset import EvalItem
+from .dataset import EvalItem, fact_matches
 from .readability import fk_grade
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -43,7 +43,10 @@ def check_item(item: EvalItem, answer: dict, latency_ms: float, error: str | Non
     behavior = answer.get("behavior") or "error"
     cited = list(dict.fromkeys(c["trial_id"] for c in citations))
     expected = list(item.expect_trials)
-    facts = [{"pattern": p, "ok": re.search(p, text, re.IGNORECASE) is not None} for p in item.expect_facts]
+    facts = []
+    for pattern in item.expect_facts:
+        found = fact_matches(pattern, text)
+        facts.append({"pattern": pattern, "ok": bool(found), **({"timed_out": True} if found is None else {})})
     ranks = [retrieved.index(t) + 1 for t in expected if t in retrieved]
     invalid = invalid_citations(text, citations)
     checks = {

@@ -24,3 +24,7 @@ class DuplicateIdError(EntryError):
 
 class StoreError(TrialChatError):
     """The store is missing, unreadable, or was built with another embedding model."""
+
+
+class StoreUnreachable(StoreError):
+    """The Chroma server does not answer: the store may be fine, it just cannot be reached now."""

@@ -13,6 +13,7 @@ from .chunks import chunk_entry
 from .embedding import load_embed_model
 from .entries import iter_entries, read_file
 from .errors import DuplicateIdError, EntryError, StoreError
+from .lock import Note, ingest_lock
 from .settings import Settings
 from .store import Store
 
@@ -67,6 +68,19 @@ def _changed(nodes: list[TextNode], stored: dict[str, dict]) -> list[TextNode]:
 
 
 def run_ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+    note: Note | None = None,
+) -> IngestReport:
+    """_run_ingest while holding the store's ingest lock: a second ingest of the same store waits
+    (``note`` is told once) up to ``settings.ingest_wait`` seconds, then raises IngestBusyError."""
+    with ingest_lock(settings, note):
+        return _run_ingest(settings, paths, strict, progress)
+
+
+def _run_ingest(
     settings: Settings,
     paths: list[Path] | None = None,
     strict: bool = False,

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default=1000, ge=10, description="Longer questions are cut to this length, with a note."
     )
     embed_batch_size: int = Field(default=32, ge=1, description="Chunks embedded per model call.")
+    ingest_wait: float = Field(
+        default=120.0, ge=0, description="Seconds an ingest waits for another ingest of the same store to finish."
+    )
     llm: str | None = Field(
         default=None,
         description="Optional LLM answer writer as PROVIDER:MODEL (ollama, openai, llamacpp); unset = grounded.",

@@ -12,7 +12,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .chunks import CHUNKER_VERSION
 from .embedding import MODEL_ID
-from .errors import StoreError
+from .errors import StoreError, StoreUnreachable
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def open_client(settings: Settings):
                 host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
             )
         except Exception as exc:  # chromadb raises several types for an unreachable server
-            raise StoreError(f"cannot reach Chroma at {settings.chroma_url} ({exc}); start it or fix the url") from None
+            raise StoreUnreachable(unreachable_message(settings.chroma_url, exc)) from None
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
@@ -42,6 +42,10 @@ def open_client(settings: Settings):
         raise StoreError(
             f"the store at {settings.chroma_dir} cannot be opened ({exc}); delete that folder and {INGEST_HINT}"
         ) from None
+
+
+def unreachable_message(url: str, exc: Exception) -> str:
+    return f"cannot reach Chroma at {url} ({type(exc).__name__}: {exc}); start it or fix the url"
 
 
 def corpus_hash(content_hashes: list[str]) -> str:
@@ -88,14 +92,28 @@ class Store:
             )
         return collection
 
+    def check_reachable(self) -> None:
+        """Raise StoreUnreachable when a Chroma server does not answer (an embedded store always does)."""
+        if not self.settings.chroma_url:
+            return
+        try:
+            self.client.heartbeat()
+        except Exception as exc:
+            raise StoreUnreachable(unreachable_message(self.settings.chroma_url, exc)) from None
+
     def collection(self, create: bool = False):
-        """The live collection. With ``create``, None when there is none yet or it needs rebuilding."""
+        """The live collection. With ``create``, None when there is none yet or it needs rebuilding.
+
+        A server that does not answer raises StoreUnreachable, not "no store": it is not missing.
+        """
+        self.check_reachable()
         name = self.active_name()
         try:
             if name is None:
                 raise LookupError(name)
             collection = self.client.get_collection(name, embedding_function=None)
         except Exception:
+            self.check_reachable()  # the server went away between the two calls
             if create:
                 return None
             raise StoreError(

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+CHROMA = Path(sys.executable).parent / "chroma"
+# Direct to 127.0.0.1, whatever proxy the environment names.
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port() -> int:
@@ -25,3 +36,36 @@ def serving_patient_app(assistant, settings, log) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         app.close()
+
+
+class ChromaServer:
+    """`chroma run` on a fixed port and folder, so it can be stopped and started again as the same store."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.folder / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        deadline = time.monotonic() + 60
+        while True:
+            assert self.process.poll() is None, (self.folder / "server.log").read_text(errors="replace")
+            try:
+                LOCAL.open(f"{self.url}/api/v2/heartbeat", timeout=1).close()
+                return
+            except OSError:
+                assert time.monotonic() < deadline, "chroma run did not answer in 60 s"
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

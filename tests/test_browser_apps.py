@@ -38,10 +38,10 @@ def patient_url(assistant, corpus_settings, log):
 
 
 @pytest.fixture(scope="module")
-def staff_url(log, tmp_path_factory):
+def staff_url(log, assistant, tmp_path_factory):
     from ui.staff import create_staff_app, launch_staff
 
-    app = create_staff_app(log, export_dir=tmp_path_factory.mktemp("staff-exports"))
+    app = create_staff_app(log, export_dir=tmp_path_factory.mktemp("staff-exports"), assistant=assistant)
     port = free_port()
     launch_staff(app, {USER: PASSWORD}, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
@@ -70,6 +70,10 @@ class Page:
         self.page.set_default_timeout(30_000)
         self.dialogs: list[str] = []
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        # Both apps send a Content-Security-Policy; anything it blocks shows up here (there must be none).
+        self.csp_violations: list[str] = []
+        self.page.on("console", lambda m: self.csp_violations.append(m.text)
+                     if "Content Security Policy" in m.text else None)
         self.page.goto(url, wait_until="domcontentloaded")
 
     def close(self):
@@ -209,6 +213,23 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     url = url if url.startswith("http") else staff_url.rstrip("/") + "/" + url.lstrip("/")
     assert httpx.get(url, timeout=10).status_code == 401
     assert not patient.dialogs and not staff.dialogs
+    # Both pages work under their Content-Security-Policy: nothing was blocked.
+    assert patient.csp_violations == [] and staff.csp_violations == []
+
+
+def test_login_lockout_says_when_to_try_again(staff_url, open_page):
+    page = open_page(staff_url).page
+    for attempt in range(6):
+        page.wait_for_selector("input[type=password]")
+        page.locator("input:not([type=password])").first.fill("mallory")
+        page.locator("input[type=password]").fill(f"guess-{attempt}")
+        with page.expect_response(lambda r: r.url.rstrip("/").endswith("/login")) as response:
+            page.get_by_role("button", name="Login").click()
+        assert response.value.status == (400 if attempt < 5 else 429)
+    note = page.locator("#tc-login-wait")
+    note.wait_for()
+    assert "Try again in" in note.inner_text() and note.get_attribute("role") == "alert"
+    assert_accessible(page, "staff login locked")
 
 
 def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
@@ -265,22 +286,39 @@ def test_trial_browser_tab(patient_url, open_page, artifacts):
     page.screenshot(path=str(artifacts / "trials-desktop.png"), full_page=True)
 
 
-def test_evaluation_tab(patient_url, open_page, artifacts, tmp_path):
+def test_evaluation_tab_is_in_the_staff_app_only(patient_url, staff_url, open_page, artifacts, tmp_path):
     items = [{"id": "kidney", "question": "How many people are in the lupus nephritis study?",
               "expect_trials": ["NCT05138133"], "expect_facts": [r"\b336\b"], "expect_behavior": "answer"},
              {"id": "cost", "question": "how much does anifrolumab cost", "expect_behavior": "answer"}]
     path = tmp_path / "questions.jsonl"
     path.write_text("\n".join(json.dumps(i) for i in items), encoding="utf-8")
-    page = open_page(patient_url).page
+    patient = open_page(patient_url).page
+    patient.get_by_role("tab", name="Trials").wait_for()
+    assert patient.get_by_role("tab", name="Evaluation").count() == 0 and patient.locator("#eval-file").count() == 0
+    staff = open_page(staff_url)
+    page = staff.page
+    staff_login(page)
+    page.wait_for_selector("#turns")
     page.get_by_role("tab", name="Evaluation").click()
     page.locator("#eval-file input[type=file]").set_input_files(str(path))
-    page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for()
+    page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for(timeout=90_000)  # slow on a busy machine
     page.locator("#eval-run").click()
     page.locator("#eval-summary").get_by_text("1 of 2 items passed").wait_for()
     assert page.locator("#eval-charts img").count() == 3
     assert "cost" in page.inner_text("#eval-failures")
     assert_accessible(page, "evaluation tab")
     page.screenshot(path=str(artifacts / "evaluation-desktop.png"), full_page=True)
+    # The reports come from the staff app's own temp folder, through its (logged-in) file route.
+    report = page.locator("#eval-downloads a[href*='eval-report.json']").first
+    report.wait_for()
+    with page.expect_download() as download:
+        report.click()
+    assert json.load(open(download.value.path(), encoding="utf-8"))["metrics"]["items"] == 2
+    href = report.get_attribute("href")
+    assert httpx.get(href if href.startswith("http") else staff_url.rstrip("/") + href, timeout=10).status_code == 401
+    assert httpx.get(patient_url.rstrip("/") + "/" + href.split("/", 3)[-1] if href.startswith("http")
+                     else patient_url.rstrip("/") + href, timeout=10).status_code == 404
+    assert staff.csp_violations == []
 
 
 def test_script_in_a_question_is_shown_as_text_in_both_apps(patient_url, staff_url, log, open_page):

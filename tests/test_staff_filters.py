@@ -1,15 +1,17 @@
-"""The staff app's plain helpers: filter parsing, table rows and the export folder clean-up."""
+"""The staff app's plain helpers: filter parsing, table rows and the export folder clean-up and one-time offers."""
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 from datetime import date
 
 import pytest
 
 from ui.log import LogError
-from ui.staff import EXPORT_MAX_AGE, export_path, make_filter, table_rows
+from ui.staff import make_filter, table_rows
+from ui.staff_exports import Exports
 
 
 def test_filter_choices_map_to_log_filters():
@@ -34,11 +36,27 @@ def test_table_rows_shorten_long_questions():
     assert row[5:] == ["", "correct"]
 
 
-def test_old_exports_are_removed(tmp_path):
-    old = tmp_path / "turns-old.csv"
+def test_old_exports_are_removed_and_new_ones_are_private(tmp_path):
+    exports = Exports(tmp_path / "exports", ttl=60)
+    old = exports.folder / "turns-old.csv"
     old.write_text("patient text")
-    os.utime(old, (time.time() - EXPORT_MAX_AGE - 10,) * 2)
-    fresh = tmp_path / "turns-fresh.csv"
+    os.utime(old, (time.time() - 70,) * 2)
+    fresh = exports.folder / "turns-fresh.csv"
     fresh.write_text("x")
-    path = export_path(tmp_path)
-    assert not old.exists() and fresh.exists() and path.parent == tmp_path and path.suffix == ".csv"
+    path = exports.new_path()
+    assert not old.exists() and fresh.exists() and path.parent == exports.folder and path.suffix == ".csv"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(exports.folder.stat().st_mode) == 0o700
+
+
+def test_an_export_is_offered_once_and_expires(tmp_path):
+    exports = Exports(tmp_path / "exports", ttl=60)
+    path = exports.new_path()
+    token = exports.offer(path)
+    assert exports.take("guessed-token") is None
+    assert exports.take(token) == path and exports.take(token) is None
+    short = Exports(tmp_path / "short", ttl=0.05)
+    late = short.new_path()
+    token = short.offer(late)
+    time.sleep(0.1)
+    short.sweep()
+    assert short.take(token) is None and not late.exists()

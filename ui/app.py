@@ -1,4 +1,7 @@
-"""The patient app: chat, trial browser and evaluation tabs; a thin Gradio adapter over ui.chat.respond."""
+"""The patient app: chat and trial browser tabs; a thin Gradio adapter over ui.chat.respond.
+
+Evaluation lives in the staff app, behind its login (ui/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ from ingest.settings import Settings
 
 from .browser_tab import build_trials_tab
 from .chat import new_session_id, respond
-from .eval_tab import build_eval_tab
-from .log import ConversationLog
+from .log import ConversationLog, valid_text
 from .render import question_html, text
 from .theme import CSS, HEAD, make_theme
+from .web import WebGuard, cap_question, private_temp, use_upload_dir
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
     def ask(message, state: ChatState | None):
         state = state if isinstance(state, ChatState) else ChatState()
         message = message if isinstance(message, str) else (message or {}).get("text", "")
+        message = valid_text(cap_question(message or "", settings.max_question_chars))
         if not message.strip():
             yield state.messages, state, gr.skip()
             return
@@ -97,8 +101,6 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
                 gr.Examples(EXAMPLES, inputs=question, label="Example questions (select one, then Ask)")
             with gr.Tab("Trials", id="trials"):
                 build_trials_tab(assistant, app)
-            with gr.Tab("Evaluation", id="evaluation"):
-                build_eval_tab(assistant)
 
         # One public API endpoint (/chat); the button and the feedback are for the page only.
         question.submit(ask, [question, state], [chatbot, state, question], api_name="chat")
@@ -106,14 +108,23 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
         chatbot.like(feedback, state, None, api_visibility="private")
         # The bin icon clears the chat; drop the history too, so the next question starts a new session.
         chatbot.clear(lambda: None, None, state, api_visibility="private")
+    private_temp(app, "patient")
     return app
 
 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    from starlette.middleware import Middleware
+
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     app.queue(default_concurrency_limit=8)
     # run_history=False: Gradio would otherwise keep each patient's questions in the browser's storage.
-    return app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, share=False,
-                      show_error=False, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False,
-                      pwa=False, enable_monitoring=False, max_file_size="5mb", css=CSS, head=HEAD, theme=make_theme(),
-                      quiet=True)
+    # No file routes at all (WebGuard no_files): the patient page neither uploads nor downloads.
+    result = app.launch(server_name=host, server_port=port, prevent_thread_lock=True, share=False,
+                        show_error=False, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False,
+                        pwa=False, enable_monitoring=False, max_file_size="1kb", css=CSS, head=HEAD,
+                        theme=make_theme(), quiet=True,
+                        app_kwargs={"middleware": [Middleware(WebGuard, no_files=True)]})
+    use_upload_dir(app)
+    if block:
+        app.block_thread()
+    return result

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from assistant.engine import Assistant
 from assistant.types import Answer
 
-from .log import ConversationLog
+from .log import ConversationLog, valid_text
 from .render import answer_html, partial_html
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def respond(
     """
     if isinstance(message, dict):
         message = message.get("text", "")
-    message = message or ""
+    message = valid_text(message or "")
     items = _answer_items(assistant, message, history or [])
     answer, live = None, False
     try:

@@ -99,7 +99,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], strict: bool, as_json: b
 
     try:
         report = run_ingest(settings, list(paths) or None, strict=strict,
-                            progress=progress if sys.stderr.isatty() else None)
+                            progress=progress if sys.stderr.isatty() else None,
+                            note=lambda message: click.echo(f"Note: {message}", err=True))
     except TrialChatError as exc:
         _fail(str(exc))
     finally:
@@ -133,15 +134,22 @@ def _print_answer(answer, as_json: bool, text: bool = True) -> None:
 @click.pass_context
 def ask(ctx: click.Context, question: str, history: tuple[str, ...], as_json: bool) -> None:
     """Answer one QUESTION with citations."""
+    from ui.log import valid_text
+
     assistant = make_assistant(_settings(ctx))
-    _print_answer(assistant.answer(question, list(history)), as_json)
+    # Bytes that are not UTF-8 arrive as lone surrogates (surrogateescape); they become U+FFFD.
+    _print_answer(assistant.answer(valid_text(question), [valid_text(h) for h in history]), as_json)
 
 
 @main.command()
 @click.pass_context
 def chat(ctx: click.Context) -> None:
     """Chat in the terminal; earlier questions give follow-ups their context. Ctrl-D to quit."""
+    from ui.log import valid_text
+
     assistant = make_assistant(_settings(ctx))
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is read with U+FFFD, not a traceback
     history: list[str] = []
     click.echo("Ask about the anifrolumab trials. This is information, not medical advice. Ctrl-D quits.")
     while True:
@@ -150,6 +158,7 @@ def chat(ctx: click.Context) -> None:
         except (EOFError, click.Abort):
             click.echo()
             return
+        question = valid_text(question)
         _print_streamed(assistant.answer_stream(question, history))
         history.append(question)
 
@@ -225,8 +234,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 def staff(ctx: click.Context, host: str, port: int) -> None:
     """Serve the staff review app (login required) on HOST:PORT.
 
-    Credentials come from TRIALCHAT_STAFF_USER and TRIALCHAT_STAFF_PASSWORD, or from
-    TRIALCHAT_STAFF_CREDENTIALS_FILE, a file of user:password lines.
+    Credentials come from TRIALCHAT_STAFF_USER and TRIALCHAT_STAFF_PASSWORD, or from the users added
+    with `trialchat staff-user add` (HOME/staff-users.txt or TRIALCHAT_STAFF_CREDENTIALS_FILE).
+    The Evaluation tab (question sets) is here, behind the login.
     """
     from ui.staff_auth import load_credentials
 
@@ -238,8 +248,36 @@ def staff(ctx: click.Context, host: str, port: int) -> None:
     from ui.log import ConversationLog
     from ui.staff import create_staff_app, launch_staff
 
+    assistant = make_assistant(settings, require_store=False)  # for the Evaluation tab
     click.echo(f"TrialChat staff review on http://{host}:{port} (conversation log: {settings.log_path})")
-    launch_staff(create_staff_app(ConversationLog(settings.log_path)), users, host, port)
+    launch_staff(create_staff_app(ConversationLog(settings.log_path), assistant=assistant), users, host, port)
+
+
+@main.group("staff-user")
+def staff_user() -> None:
+    """Manage staff app users (stored as scrypt hashes, never as passwords)."""
+
+
+@staff_user.command("add")
+@click.argument("name")
+@click.pass_context
+def staff_user_add(ctx: click.Context, name: str) -> None:
+    """Add staff user NAME (or set a new password) in HOME/staff-users.txt or TRIALCHAT_STAFF_CREDENTIALS_FILE.
+
+    The file holds one NAME:scrypt-hash line per user and is rewritten atomically, readable only by you (0600).
+    """
+    from ui.staff_auth import MIN_PASSWORD_CHARS, add_user, credentials_path
+
+    # Prompted only (hidden, twice): a password option would end up in shell history and `ps`.
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        _fail(f"the password is shorter than {MIN_PASSWORD_CHARS} characters; choose a longer passphrase")
+    path = credentials_path(_settings(ctx))
+    try:
+        replaced = add_user(path, name, password)
+    except (TrialChatError, OSError) as exc:
+        _fail(f"{exc}; fix it and run `trialchat staff-user add {name}` again")
+    click.echo(f"{'Updated' if replaced else 'Added'} staff user {name} in {path}")
 
 
 from evaluation.cli import eval_command  # noqa: E402

@@ -6,8 +6,10 @@ The work is done by evaluation.dataset / runner / report; this module only lays 
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +102,10 @@ def evaluate_file(assistant: Assistant, path: str | Path, progress=None, out_dir
                       progress=(lambda done, total, _record: progress(done, total)) if progress else None)
     metrics = report["metrics"]
     # Gradio serves only files from its temp/cache folders, so the downloadable reports go to a temp dir.
-    out_dir = Path(out_dir or tempfile.mkdtemp(prefix="trialchat-eval-"))
+    if out_dir is None:
+        out_dir = Path(tempfile.mkdtemp(prefix="trialchat-eval-"))  # 0700; Gradio copies what it offers
+        atexit.register(shutil.rmtree, out_dir, True)
+    out_dir = Path(out_dir)
     report_path = write_html(report, out_dir / "eval-report.html")
     json_path = out_dir / "eval-report.json"
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

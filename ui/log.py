@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -68,6 +69,16 @@ CSV_COLUMNS = ("turn_id", "created_at", "session_id", "question", "answer", "beh
 
 class LogError(TrialChatError):
     """The conversation log could not be read or written."""
+
+
+def valid_text(value: str) -> str:
+    """``value`` as text that can be stored and printed: lone surrogates (from a browser, JSON or
+    undecodable argv bytes) become U+FFFD instead of raising when encoded."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def now() -> str:
@@ -128,6 +139,8 @@ class ConversationLog:
         """One connection per call (safe across Gradio's worker threads); one transaction per block."""
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # created private, never readable by others even for a moment
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
@@ -148,6 +161,11 @@ class ConversationLog:
             conn.close()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        # Patient text: only this account may read the log (SQLite gives its -wal/-shm files the same mode).
+        try:
+            self.path.chmod(0o600)
+        except OSError as exc:
+            logger.warning("conversation log %s: could not make it private (0600): %s", self.path, exc)
         # WAL lets the staff app read while the chat writes; each committed turn survives a crash.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(SCHEMA)
@@ -157,14 +175,15 @@ class ConversationLog:
     # -- patient side: never raises ---------------------------------------------------------------
     def record(self, session_id: str, answer: Answer, config: dict) -> int | None:
         """Store one turn in its own transaction; return its id, or None if the log is unusable."""
-        row = (
+        # Every text column through valid_text: one invalid character must not lose the turn.
+        row = tuple(valid_text(v) if isinstance(v, str) else v for v in (
             now(), session_id, answer.question, answer.text, answer.behavior,
             json.dumps([c.as_dict() for c in answer.citations], ensure_ascii=False),
             json.dumps(list(answer.retrieved)), json.dumps(list(answer.passages)),
             json.dumps([{"sentence": c.sentence, "citations": list(c.citations), "supported": c.supported}
                         for c in answer.checks], ensure_ascii=False),
             json.dumps(config, sort_keys=True, default=str), config.get("corpus_hash"),
-        )
+        ))
         try:
             with self._connect() as conn:
                 cursor = conn.execute(

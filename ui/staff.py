@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +17,10 @@ from assistant.types import BEHAVIORS
 
 from .log import VERDICTS, ConversationLog, LogError, TurnFilter
 from .staff_auth import LoginGuard, make_checker
+from .staff_exports import ExportDownloads, Exports, export_link
 from .staff_render import turn_html
 from .theme import CSS, make_theme
+from .web import WebGuard, private_temp, use_upload_dir
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ ANY = "any"
 TABLE_HEADERS = ["Turn", "Time (UTC)", "Session", "Question", "Behaviour", "Feedback", "Verdict"]
 FEEDBACK_CHOICES = [("any", ANY), ("thumbs up", "up"), ("thumbs down", "down"), ("no feedback", "none")]
 VERDICT_CHOICES = [("any", ANY), ("not reviewed", "none"), ("reviewed", "any-verdict")] + [(v, v) for v in VERDICTS]
-EXPORT_MAX_AGE = 3600  # seconds an exported CSV (patient text) may sit in the temp folder
 
 
 def parse_day(value: str, name: str) -> date | None:
@@ -58,18 +57,9 @@ def table_rows(turns: list[dict]) -> list[list]:
              t["behavior"], t["feedback"] or "", t["verdict"] or ""] for t in turns]
 
 
-def export_path(folder: Path) -> Path:
-    """A fresh CSV path; exports older than EXPORT_MAX_AGE are removed first (they hold patient text)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - EXPORT_MAX_AGE
-    for old in folder.glob("turns-*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    return folder / f"turns-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.csv"
-
-
-def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr.Blocks:
-    export_dir = export_dir or Path(tempfile.gettempdir()) / "trialchat-staff-exports"
+def create_staff_app(log: ConversationLog, export_dir: Path | None = None, assistant=None) -> gr.Blocks:
+    """With ``assistant``, an Evaluation tab runs question sets (behind the same login)."""
+    exports = Exports(export_dir)
 
     def list_turns(*filters):
         try:
@@ -111,12 +101,13 @@ def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr
 
     def export(*filters):
         try:
-            path = export_path(export_dir)
+            path = exports.new_path()
             count = log.export_csv(path, make_filter(*filters))
         except (LogError, OSError) as exc:
             return gr.update(visible=False), f"**Error:** {exc}"
         plural = "s" if count != 1 else ""
-        return gr.update(value=str(path), visible=True), f"Exported {count} turn{plural} with their verdicts."
+        link = export_link(exports.url(exports.offer(path), path), count, exports.ttl)
+        return gr.update(value=link, visible=True), f"Exported {count} turn{plural} with their verdicts."
 
     with gr.Blocks(title="TrialChat staff review", analytics_enabled=False) as app:
         gr.HTML("<header class='tc-header'><h1>TrialChat staff review</h1>"
@@ -136,8 +127,8 @@ def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr
         status = gr.Markdown(elem_id="list-status")
         table = gr.Dataframe(headers=TABLE_HEADERS, datatype="str", type="array", interactive=False, wrap=True,
                              label="Turns (select a row to open it)", elem_id="turns", max_height=420)
-        # Hidden until an export exists: Gradio's empty File puts aria-label on a role-less div (axe, serious).
-        export_file = gr.File(label="CSV export", elem_id="export-file", interactive=False, visible=False)
+        # A one-time link behind the login (ui/staff_exports.py), never Gradio's shared file route.
+        export_file = gr.HTML(elem_id="export-file", visible=False)
         with gr.Row(equal_height=True):
             turn_id = gr.Number(label="Turn number", precision=0, elem_id="turn-id")
             open_btn = gr.Button("Open turn", elem_id="open")
@@ -158,6 +149,13 @@ def create_staff_app(log: ConversationLog, export_dir: Path | None = None) -> gr
         turn_id.submit(open_turn, turn_id, [detail, verdict, note], **private)
         save.click(save_verdict, [turn_id, verdict, note, *filters], [saved, table, status, detail], **private)
         export_btn.click(export, filters, [export_file, status], **private)
+        if assistant is not None:
+            from .eval_tab import build_eval_tab
+
+            with gr.Tab("Evaluation", id="evaluation"):
+                build_eval_tab(assistant)
+    app.trialchat_exports = exports
+    private_temp(app, "staff")
     return app
 
 
@@ -166,12 +164,20 @@ def launch_staff(app: gr.Blocks, users: dict[str, str], host: str = "127.0.0.1",
     """Serve behind Gradio's login plus LoginGuard, which refuses every other route without a session."""
     from starlette.middleware import Middleware
 
+    from evaluation.dataset import MAX_FILE_BYTES
+
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     app.queue(default_concurrency_limit=4)
-    return app.launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, share=False,
+    middleware = [Middleware(WebGuard), Middleware(LoginGuard, title="TrialChat staff sign-in"),
+                  Middleware(ExportDownloads, exports=app.trialchat_exports)]
+    result = app.launch(
+        server_name=host, server_port=port, prevent_thread_lock=True, share=False,
         auth=make_checker(users), auth_message="TrialChat staff only. Sign in with your staff account.",
-        app_kwargs={"middleware": [Middleware(LoginGuard, title="TrialChat staff sign-in")]},
+        app_kwargs={"middleware": middleware},
         show_error=False, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
-        enable_monitoring=False, max_file_size="1mb", css=CSS, theme=make_theme(), quiet=True,
+        enable_monitoring=False, max_file_size=MAX_FILE_BYTES, css=CSS, theme=make_theme(), quiet=True,
     )
+    use_upload_dir(app)
+    if block:
+        app.block_thread()
+    return result
