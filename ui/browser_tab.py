@@ -137,4 +137,4 @@ def build_trials_tab(assistant: Assistant, app: gr.Blocks) -> None:
     app.load(load, query, [table, picked], **private)
     query.change(lambda q: table_html(assistant, q or ""), query, table, **private)
     picked.change(show, picked, detail, **private)
-    opener.input(open_trial, opener, [picked, detail], **private)
+    opener.change(open_trial, opener, [picked, detail], **private)

@@ -73,8 +73,8 @@ def conversation_html(earlier: list[dict]) -> str:
     if not earlier:
         return "<p class='tc-first'>This is the first question of the conversation.</p>"
     items = "".join(
-        f"<li><p class='tc-q'><strong>Patient:</strong> {text(t['question'])}</p>"
-        f"<p class='tc-a'><strong>TrialChat ({text(t['behavior'])}):</strong> {text(t['answer'])}</p></li>"
+        f"<li><div class='tc-q'><strong>Patient:</strong> {text(t['question'])}</div>"
+        f"<div class='tc-a'><strong>TrialChat ({text(t['behavior'])}):</strong> {text(t['answer'])}</div></li>"
         for t in earlier)
     return (f"<h3>Earlier in this conversation ({len(earlier)} turn{'s' if len(earlier) != 1 else ''})</h3>"
             f"<ol class='tc-convo'>{items}</ol>")

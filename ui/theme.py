@@ -70,7 +70,8 @@ button.tc-copy:hover { background: #e2e8f0; }
 .tc-emergency a.tc-tel { color: #991b1b; font-weight: 800; text-decoration: underline; display: inline-block;
   min-width: 24px; min-height: 24px; line-height: 24px; }
 .dark .tc-emergency { background: #450a0a; border-color: #f87171; color: #fee2e2; }
-.dark .tc-emergency p, .dark .tc-emergency a.tc-tel { color: #fee2e2; }
+.dark .tc-emergency p { color: #fee2e2; }
+.dark .tc-emergency a.tc-tel { color: #fee2e2; }
 /* No thumbs and no bubble chrome around the alert. */
 #chatbot .message-row:has(.tc-emergency) + .message-buttons { display: none !important; }
 /* The chat's own bin would clear the screen but not the conversation: "New chat" replaces it. */
@@ -85,7 +86,8 @@ button.tc-copy:hover { background: #e2e8f0; }
 #chatbot { height: calc(100dvh - 24rem) !important; min-height: 18rem; }
 /* Gradio dims chat text to 80% opacity; full opacity keeps text and [n] markers above 4.5:1 contrast. */
 #chatbot .prose.chatbot.md { opacity: 1; }
-#chat-tools { justify-content: flex-end; }
+#chat-tools { align-items: center; }
+#new-chat { align-self: center; height: auto !important; }
 #new-chat-confirm { padding: .5rem .75rem; }
 #new-chat-question { margin: 0 0 .4rem; font-weight: 600; }
 .tc-entry dl, .tc-facts { display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: .2rem .8rem;
@@ -132,14 +134,15 @@ kbd { border: 1px solid #64748b; border-radius: 4px; padding: 0 .3em; font-famil
 .tc-guidance li { margin: .1rem 0; }
 .tc-convo { padding-left: 1.2rem; }
 .tc-convo li { margin: .3rem 0; }
-.tc-convo p { margin: 0; }
+.tc-convo div { display: block; margin: 0; }
+.tc-convo strong { font-size: 1em; }
 .tc-feedback.tc-disliked { color: #991b1b; font-weight: 700; }
 .dark .tc-feedback.tc-disliked { color: #fca5a5; }
 .tc-retrieved { margin: .5rem 0; }
 .tc-retrieved summary { cursor: pointer; font-weight: 600; }
 @media (max-width: 480px) {
   /* Phones: the chat takes the screen's height, less the header, tabs, note and the question box. */
-  #chatbot { height: calc(100dvh - 17rem) !important; min-height: 16rem !important; }
+  #chatbot { height: calc(100dvh - 22rem) !important; min-height: 16rem !important; }
   .tc-header h1 { font-size: 1.2rem; margin: 0; }
   .tc-header p { display: none; }
   #not-advice { font-size: .85em; padding: .25rem .5rem; }
@@ -224,7 +227,15 @@ HEAD = """<meta name="viewport" content="width=device-width, initial-scale=1, in
     var box = scroller(row);
     if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
   }
-  new MutationObserver(function () { keepAnswerInView(); }).observe(document.documentElement,
+  // Gradio lists the example questions in role="list" without listitems (axe: aria-required-children);
+  // they are plain buttons in a group.
+  function fixExamples() {
+    document.querySelectorAll("#chatbot .examples[role=list]").forEach(function (el) {
+      el.setAttribute("role", "group");
+      el.setAttribute("aria-label", "Example questions");
+    });
+  }
+  new MutationObserver(function () { keepAnswerInView(); fixExamples(); }).observe(document.documentElement,
     {subtree: true, childList: true});
 })();
 </script>"""
