@@ -29,7 +29,7 @@ SIZES = {"desktop": DESKTOP, "phone": PHONE}
 DOCS = PROJECT_ROOT / "docs"
 EMERGENCY_QUESTION = "I have crushing chest pain and I can't breathe"
 KIDNEY = "How many people are in the lupus nephritis study?"
-LONG = "which trials include adults?"
+LONG = "list all the trials"  # a long answer citing every trial
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,9 @@ def assert_accessible(page, name: str, impacts: tuple[str, ...] | None = None) -
 
     # Audit the settled page: while an event runs, Gradio fades the updating component (pale text).
     page.wait_for_function("""() => !document.querySelector('.pending') && ![...document.querySelectorAll(
-        '[data-testid=status-tracker]')].some(e => !e.classList.contains('hide'))""")
+        '[data-testid=status-tracker]')].some(e => !e.classList.contains('hide'))
+        && document.getAnimations().every(a => a.playState !== 'running')""")
+    time.sleep(0.3)  # fade-in transitions that are not reported as animations
     violations = [v for v in Axe().run(page).response["violations"] if impacts is None or v["impact"] in impacts]
 
     def where(node: dict) -> str:
@@ -219,6 +221,9 @@ def test_welcome_answer_first_follow_ups_and_axe(patient_url, open_page, size, t
     time.sleep(0.5)
     bot = page.locator("[data-testid='bot']").last
     assert in_view(page, bot), "the start of the answer scrolled out of view"
+    chip = bot.locator("a.tc-cite-run", has_text=f"all {count} trials")
+    assert chip.count() == 1 and not bot.locator("details.tc-sources[open]").count()
+    assert bot.locator("details.tc-sources > summary").inner_text().strip() == f"{count} sources"
     # Suggested follow-ups under the answer, sent on click.
     options = page.locator("#chatbot .options button")
     assert 2 <= options.count() <= 3
@@ -233,6 +238,8 @@ def test_welcome_answer_first_follow_ups_and_axe(patient_url, open_page, size, t
     if size == "desktop" and theme == "dark":
         page.screenshot(path=str(DOCS / "patient-dark.png"))
     assert_accessible(page, f"chat after answers {size} {theme}")
+    chip.click()  # the one chip opens the folded list of sources
+    bot.locator("details.tc-sources[open]").wait_for()
     suggestion = options.first.inner_text()
     options.first.click()
     wait_answers(page, 3)
