@@ -52,12 +52,17 @@ def _names(text: str) -> set[str]:
     return {a.lower() for a in _ACRONYM.findall(text)} | {w.lower() for w in _NAME.findall(text)}
 
 
+# "NCT… is the skin lupus study.": a label that shares the trial's name with almost any claim.
+_LABEL = re.compile(r"^\s*" + TRIAL_ID_IN_TEXT.pattern + r"\s+is\b", re.I)
+
+
 def _fit(sentence: str, numbers: set[str], names: set[str], negated: bool, words: set[str]) -> tuple:
     lower = sentence.lower()
     return (
         len(numbers & set(_NUMBER.findall(TRIAL_ID_IN_TEXT.sub(" ", sentence)))),
         sum(name in lower for name in names),
         negated == bool(_NEGATION.search(sentence)),
+        not _LABEL.match(sentence),
         len(words & set(content_tokens(sentence))),
     )
 
@@ -66,8 +71,8 @@ def best_sentence(passage: str, sentence: str) -> str:
     """The passage sentence that supports ``sentence``: what both apps highlight.
 
     Ranked by the claim's numbers it holds, then its named terms, then whether it agrees on negation
-    ("not for children" is shown beside "not included", not beside "for adults"), then shared
-    content words; the first sentence wins a tie.
+    ("not for children" is shown beside "not included", not beside "for adults"), then anything but
+    the trial's id label, then shared content words; the first sentence wins a tie.
     """
     candidates = split_sentences(passage) or [passage]
     numbers, _ = key_terms(sentence)

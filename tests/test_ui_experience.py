@@ -37,6 +37,12 @@ def test_picker_marks_the_sentence_with_the_claims_numbers_negation_and_names(cl
     assert best_sentence(PASSAGE, claim) == expected
 
 
+def test_picker_passes_over_the_id_label_that_only_repeats_the_trials_name():
+    passage = "NCT05138133 is the kidney lupus study. This study is for adults with lupus nephritis."
+    claim = "Yes, the kidney lupus study (NCT05138133) is for adults."
+    assert best_sentence(passage, claim) == "This study is for adults with lupus nephritis."
+
+
 def test_every_supported_sentence_of_a_passage_is_marked_once_in_order():
     picked = supporting_sentences(PASSAGE, ["It has 336 adults.", "It is Phase 3.", "336 adults take part."])
     assert picked == ["It is a Phase 3 study.", "It includes 336 adults."]

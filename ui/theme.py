@@ -86,6 +86,7 @@ button.tc-copy:hover { background: #e2e8f0; }
 #chatbot { height: calc(100dvh - 24rem) !important; min-height: 18rem; }
 /* Gradio dims chat text to 80% opacity; full opacity keeps text and [n] markers above 4.5:1 contrast. */
 #chatbot .prose.chatbot.md { opacity: 1; }
+#chatbot .placeholder-content { padding: 0 1rem; }
 #chat-tools { align-items: center; }
 #new-chat { align-self: center; height: auto !important; }
 #new-chat-confirm { padding: .5rem .75rem; }
