@@ -167,6 +167,14 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
         cancel.click(lambda: (gr.update(visible=False), gr.update(visible=True)), None, [confirm_box, new_btn],
                      **private)
         confirm.click(new_chat, None, [chatbot, state, dislike_box, confirm_box, new_btn], **private)
+
+        def welcome():
+            # Each page load describes what the store holds now (an ingest may have changed it).
+            assistant.refresh()
+            found = guide.example_questions(assistant.catalog) if assistant.ready else []
+            return gr.update(placeholder=welcome_markdown(assistant), examples=[{"text": q} for q in found])
+
+        app.load(welcome, None, chatbot, **private)
     return app
 
 
