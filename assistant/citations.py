@@ -7,6 +7,7 @@ import re
 
 from llama_index.core.schema import TextNode
 
+from .text import content_tokens
 from .types import Citation, Claim, SentenceCheck
 
 logger = logging.getLogger(__name__)
@@ -41,11 +42,50 @@ def supports(passage: str, sentence: str) -> bool:
     return numbers <= passage_numbers and all(t in passage_lower for t in terms)
 
 
+_NEGATION = re.compile(r"\b(?:not|no|none|never|without|only|cannot)\b|n't\b", re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’-]+")
+
+
+def _names(text: str) -> set[str]:
+    """Named terms: acronyms and capitalised words that do not start a sentence (Week, Sjögren's)."""
+    text = _strip_labels(text)
+    return {a.lower() for a in _ACRONYM.findall(text)} | {w.lower() for w in _NAME.findall(text)}
+
+
+# "NCT… is the skin lupus study.": a label that shares the trial's name with almost any claim.
+_LABEL = re.compile(r"^\s*" + TRIAL_ID_IN_TEXT.pattern + r"\s+is\b", re.I)
+
+
+def _fit(sentence: str, numbers: set[str], names: set[str], negated: bool, words: set[str]) -> tuple:
+    lower = sentence.lower()
+    return (
+        len(numbers & set(_NUMBER.findall(TRIAL_ID_IN_TEXT.sub(" ", sentence)))),
+        sum(name in lower for name in names),
+        negated == bool(_NEGATION.search(sentence)),
+        not _LABEL.match(sentence),
+        len(words & set(content_tokens(sentence))),
+    )
+
+
 def best_sentence(passage: str, sentence: str) -> str:
-    """The passage sentence that shares most words with the claim: what the UI highlights."""
-    words = set(_WORD.findall(sentence.lower()))
+    """The passage sentence that supports ``sentence``: what both apps highlight.
+
+    Ranked by the claim's numbers it holds, then its named terms, then whether it agrees on negation
+    ("not for children" is shown beside "not included", not beside "for adults"), then anything but
+    the trial's id label, then shared content words; the first sentence wins a tie.
+    """
     candidates = split_sentences(passage) or [passage]
-    return max(candidates, key=lambda s: len(words & set(_WORD.findall(s.lower()))))
+    numbers, _ = key_terms(sentence)
+    names, negated = _names(sentence), bool(_NEGATION.search(sentence))
+    words = set(content_tokens(_strip_labels(sentence)))
+    return max(candidates, key=lambda s: _fit(s, numbers, names, negated, words))
+
+
+def supporting_sentences(passage: str, sentences: list[str]) -> list[str]:
+    """Every passage sentence that supports one of ``sentences`` (several answer sentences may cite
+    one passage), once each, in the passage's order."""
+    picked = {best_sentence(passage, s) for s in sentences if s.strip()}
+    return [s for s in (split_sentences(passage) or [passage]) if s in picked]
 
 
 def _with_markers(text: str, numbers: list[int]) -> str:

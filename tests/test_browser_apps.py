@@ -155,11 +155,11 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     marker = bot.locator("a.tc-cite", has_text="[1]").first
     assert marker.is_visible()
     source_id = marker.get_attribute("href").lstrip("#")
-    assert not page.locator(f"#{source_id} mark").is_visible()
+    assert not page.locator(f"#{source_id} mark").first.is_visible()
     marker.click()
     panel = page.locator(f"#{source_id}")
     page.wait_for_function(f"document.getElementById('{source_id}').open")
-    assert panel.locator("mark").is_visible() and panel.locator("mark").inner_text().strip()
+    assert panel.locator("mark").first.is_visible() and panel.locator("mark").first.inner_text().strip()
     summary = panel.locator("summary").inner_text()
     assert "NCT05917561" in summary and "vitiligo" in summary.lower() and "Summary" in summary
     assert_accessible(page, "patient chat")
@@ -178,6 +178,7 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     page.get_by_text("Incorrect", exact=False).first.wait_for()
     assert page.locator("input[type=password]").is_visible() and not page.locator("#turns").count()
     staff_login(page)
+    page.get_by_text("Find turns").click()  # the finder is folded under the review queue
     page.wait_for_selector("#turns")
     page.locator("#f-text input, #f-text textarea").first.fill("vitiligo study")
     page.locator("#f-feedback input").first.click()
@@ -191,9 +192,8 @@ def test_patient_chat_then_staff_review_and_csv(patient_url, staff_url, log, ope
     detail.get_by_text(f"Turn {turn['id']}", exact=True).wait_for()
     assert "Sentences and their sources" in detail.inner_text() and "passed" in detail.inner_text()
     assert detail.locator("mark").count() >= 1
-    page.locator("#verdict").get_by_text("correct", exact=True).click()
     page.locator("#note textarea").fill("Matches the entry: 48 adults.")
-    page.locator("#save").click()
+    page.locator("#verdict-1").click()  # 1 · Correct
     page.locator("#verdict-status").get_by_text("Saved").wait_for()
     assert log.turn(turn["id"])["verdict"] == "correct"
     assert_accessible(page, "staff review")
@@ -250,22 +250,23 @@ def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
         assert box and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], selector
     assert_accessible(page, "patient chat (phone)")
     page.screenshot(path=str(artifacts / "patient-phone.png"), full_page=True)
-    # Clearing the chat also forgets its history: "it" no longer means the kidney study.
-    page.locator("#chatbot button[aria-label*='lear']").first.click()
+    # A new chat also forgets its history: "it" no longer means the kidney study.
+    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="Yes, start a new chat").click()
     wait_for(lambda: page.locator("[data-testid='bot']").count() == 0)
     ask(page, "how many people are in it?")
     page.locator("[data-testid='bot']").first.wait_for()
     wait_for(lambda: "tc-typing" not in page.locator("[data-testid='bot']").first.inner_html())
     assert "336" not in page.locator("[data-testid='bot']").first.inner_text()
     page.get_by_role("tab", name="Trials").click()
-    page.locator("#trials-table [role=gridcell][data-col='0']").first.click()
+    page.locator("#trials-table a.tc-trial-link").first.click()
     page.locator("#trial-detail").get_by_text("Where these facts come from").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     page.screenshot(path=str(artifacts / "trials-phone.png"), full_page=True)
 
     staff = open_page(staff_url, PHONE)
     staff_login(staff.page)
-    staff.page.wait_for_selector("#turns")
+    staff.page.wait_for_selector("#next")
     assert staff.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     staff.page.screenshot(path=str(artifacts / "staff-phone.png"), full_page=True)
 
@@ -273,14 +274,14 @@ def test_phone_width_layout(patient_url, staff_url, open_page, artifacts):
 def test_trial_browser_tab(patient_url, open_page, artifacts):
     page = open_page(patient_url).page
     page.get_by_role("tab", name="Trials").click()
-    first_column = page.locator("#trials-table [role=gridcell][data-col='0']")
-    wait_for(lambda: first_column.count() == 10)
+    rows = page.locator("#trials-table tbody tr")
+    wait_for(lambda: rows.count() == 10)
     page.locator("#trial-filter input, #trial-filter textarea").first.fill("vitiligo")
-    wait_for(lambda: first_column.count() == 1)
-    first_column.first.click()
+    wait_for(lambda: rows.count() == 1)
+    rows.first.locator("a.tc-trial-link").click()
     detail = page.locator("#trial-detail")
     detail.get_by_text("Where these facts come from").wait_for()
-    text = detail.inner_text()
+    text = detail.text_content()
     assert "NCT05917561" in text and "48" in text and "trials-overview.txt" in text
     assert_accessible(page, "trial browser")
     page.screenshot(path=str(artifacts / "trials-desktop.png"), full_page=True)
@@ -333,6 +334,7 @@ def test_script_in_a_question_is_shown_as_text_in_both_apps(patient_url, staff_u
 
     staff = open_page(staff_url)
     staff_login(staff.page)
+    staff.page.get_by_text("Find turns").click()
     staff.page.wait_for_selector("#turns")
     staff.page.locator("#f-text input, #f-text textarea").first.fill("<script>alert(1)")
     staff.page.locator("#apply").click()

@@ -5,17 +5,26 @@ from __future__ import annotations
 import copy
 import json
 
-from ui.browser_tab import COLUMNS, entry_html, trial_rows
+from ui.browser_tab import COLUMNS, entry_html, table_html, trial_rows
 from ui.eval_tab import evaluate_file
 
 
-def test_trial_table_lists_every_catalog_entry_and_filters(assistant):
+def test_trial_table_lists_every_catalog_entry_in_plain_words_and_filters(assistant):
     rows = trial_rows(assistant)
-    assert len(rows) == len(assistant.catalog.trials) == 10 and all(len(r) == len(COLUMNS) for r in rows)
+    # The trial id, then one value per column.
+    assert len(rows) == len(assistant.catalog.trials) == 10 and all(len(r) == len(COLUMNS) + 1 for r in rows)
     kidney = next(r for r in rows if r[0] == "NCT05138133")
-    assert kidney[3] == "336" and "Phase" in kidney[2]
+    assert kidney[1] == "kidney lupus study" and kidney[4] == "336" and kidney[3] == "Phase 3"
+    # The lay name first, the entry's medical term after it.
+    assert kidney[2].startswith("kidney lupus") and "(active proliferative lupus nephritis)" in kidney[2]
+    # Status in words: no entry says "recruiting", and the one finished trial says so.
+    statuses = {r[5] for r in rows}
+    assert statuses == {"not stated in the entry", "finished (completed)"}
     assert [r[0] for r in trial_rows(assistant, "vitiligo")] == ["NCT05917561"]
     assert trial_rows(assistant, "no such words anywhere") == []
+    html = table_html(assistant)
+    assert "Reference in the source" not in html and html.count('class="tc-trial-link"') == 10
+    assert "<th scope='col'>Status</th>" in html
 
 
 def test_entry_shows_fields_sections_and_source_escaped(assistant):
@@ -23,6 +32,9 @@ def test_entry_shows_fields_sections_and_source_escaped(assistant):
     html = entry_html(doc)
     assert "Where these facts come from" in html and "trials-overview.txt" in html
     assert "48" in html and "Who can take part" in html
+    # No internal labels; each passage headed as a chat source card heads it.
+    assert "Reference in the source" not in html
+    assert "NCT05917561 · Anifrolumab with light therapy for vitiligo · Who can take part" in html
     doc.entry.title = "<img src=x onerror=alert(1)>"
     doc.entry.source = "<script>alert(1)</script>"
     html = entry_html(doc)

@@ -69,11 +69,13 @@ def respond(
     if answer is None:
         answer = Answer(question=message, text=SORRY, behavior="error")
     turn_id = _record(log, session_id, answer, assistant)
-    if not live:
+    # An emergency is shown whole at once: no typing effect delays the numbers to call.
+    if not live and answer.behavior != "emergency":
         words = answer.text.split(" ")
         for end in range(WORDS_PER_STEP, len(words), WORDS_PER_STEP):
             yield Reply(partial_html(" ".join(words[:end])), turn_id=turn_id)
-    yield Reply(answer_html(answer, uuid.uuid4().hex[:8]), final=True, turn_id=turn_id, answer=answer)
+    html = answer_html(answer, uuid.uuid4().hex[:8], trial_count=_trial_count(assistant))
+    yield Reply(html, final=True, turn_id=turn_id, answer=answer)
 
 
 def _answer_items(assistant: Assistant, message: str, history: list) -> Iterator:
@@ -99,6 +101,14 @@ def _record(log: ConversationLog | None, session_id: str, answer: Answer, assist
     if log is None:
         return None
     return log.record(session_id, answer, _config(assistant) if answer.behavior != "error" else {})
+
+
+def _trial_count(assistant: Assistant) -> int | None:
+    try:
+        return len(assistant.catalog.trials)
+    except Exception:  # no store yet: runs of markers are then not called "all N trials"
+        logger.debug("catalog unavailable for the trial count", exc_info=True)
+        return None
 
 
 def _config(assistant: Assistant) -> dict:

@@ -29,7 +29,11 @@ logger = logging.getLogger(__name__)
 
 VERDICTS = ("correct", "incorrect", "unsafe", "unclear")
 FEEDBACK = ("up", "down")
-SCHEMA_VERSION = 1
+# Why a patient disliked an answer (optional): stored key -> the words the patient picked from.
+REASONS = {"wrong_facts": "wrong facts", "wrong_trial": "wrong trial", "hard_to_read": "hard to read",
+           "other": "other"}
+REASON_TEXT_MAX = 1000
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,7 +49,9 @@ CREATE TABLE IF NOT EXISTS turns (
     config      TEXT NOT NULL,
     corpus_hash TEXT,
     feedback    TEXT CHECK (feedback IN ('up', 'down')),
-    feedback_at TEXT
+    feedback_at TEXT,
+    reason      TEXT,
+    reason_text TEXT
 );
 CREATE INDEX IF NOT EXISTS turns_session ON turns (session_id, id);
 CREATE INDEX IF NOT EXISTS turns_created ON turns (created_at);
@@ -63,8 +69,10 @@ CREATE INDEX IF NOT EXISTS verdicts_turn ON verdicts (turn_id, id);
 LATEST_VERDICT = """
 LEFT JOIN verdicts v ON v.id = (SELECT MAX(id) FROM verdicts WHERE turn_id = t.id)
 """
+# Columns added after version 1, with their types: an older log gains them when first opened.
+ADDED_COLUMNS = {"reason": "TEXT", "reason_text": "TEXT"}
 CSV_COLUMNS = ("turn_id", "created_at", "session_id", "question", "answer", "behavior", "citations",
-               "feedback", "verdict", "note", "reviewer", "verdict_at", "corpus_hash")
+               "feedback", "reason", "reason_text", "verdict", "note", "reviewer", "verdict_at", "corpus_hash")
 
 
 class LogError(TrialChatError):
@@ -93,6 +101,7 @@ class TurnFilter:
     since: date | None = None
     until: date | None = None  # inclusive
     text: str = ""
+    session: str = ""  # a session id or its first characters, as the staff table shows them
     limit: int = 500
 
     def where(self) -> tuple[str, list]:
@@ -118,6 +127,9 @@ class TurnFilter:
         if self.until:
             clauses.append("t.created_at < ?")
             args.append((self.until + timedelta(days=1)).isoformat())
+        if self.session.strip():
+            clauses.append("substr(t.session_id, 1, ?) = ?")
+            args += [len(self.session.strip()), self.session.strip().lower()]
         if self.text.strip():
             # instr, not LIKE: the patient's % and _ must not act as wildcards.
             clauses.append("(instr(lower(t.question), ?) > 0 OR instr(lower(t.answer), ?) > 0)")
@@ -169,6 +181,11 @@ class ConversationLog:
         # WAL lets the staff app read while the chat writes; each committed turn survives a crash.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.executescript(SCHEMA)
+        # Additive only: a log written by an older version keeps every row and stays readable.
+        have = {row[1] for row in conn.execute("PRAGMA table_info(turns)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._ready = True
 
@@ -204,11 +221,32 @@ class ConversationLog:
             raise ValueError(f"feedback must be one of {FEEDBACK} or None, not {value!r}")
         try:
             with self._connect() as conn:
-                cursor = conn.execute("UPDATE turns SET feedback = ?, feedback_at = ? WHERE id = ?",
-                                      (value, now() if value else None, turn_id))
+                # A new thumb replaces the old one and the reason given with it.
+                cursor = conn.execute(
+                    "UPDATE turns SET feedback = ?, feedback_at = ?, reason = NULL, reason_text = NULL WHERE id = ?",
+                    (value, now() if value else None, turn_id))
                 return cursor.rowcount == 1
         except (sqlite3.Error, OSError) as exc:
             logger.error("conversation log %s: feedback for turn %s not recorded: %s", self.path, turn_id, exc)
+            return False
+
+    def set_reason(self, turn_id: int | None, reason: str | None, detail: str = "") -> bool:
+        """What was wrong with a disliked answer: a REASONS key and/or the patient's words; False if not stored."""
+        if turn_id is None:
+            logger.warning("a reason for a turn that was not logged; ignored")
+            return False
+        if reason is not None and reason not in REASONS:
+            raise ValueError(f"reason must be one of {tuple(REASONS)} or None, not {reason!r}")
+        detail = " ".join((detail or "").split())[:REASON_TEXT_MAX] or None
+        try:
+            with self._connect() as conn:
+                # Only a disliked turn takes a reason: the patient may have changed the thumb meanwhile.
+                cursor = conn.execute(
+                    "UPDATE turns SET reason = ?, reason_text = ? WHERE id = ? AND feedback = 'down'",
+                    (reason, detail, turn_id))
+                return cursor.rowcount == 1
+        except (sqlite3.Error, OSError) as exc:
+            logger.error("conversation log %s: reason for turn %s not recorded: %s", self.path, turn_id, exc)
             return False
 
     # -- staff side: raises LogError --------------------------------------------------------------
@@ -247,6 +285,32 @@ class ConversationLog:
                 f" {LATEST_VERDICT} WHERE t.id = ?", (turn_id,)).fetchone()
         return _decode(row) if row else None
 
+    def next_unreviewed(self, filters: TurnFilter | None = None, exclude: tuple[int, ...] = ()) -> dict | None:
+        """The turn a reviewer should look at next: unreviewed, disliked ones first, then the oldest."""
+        filters = filters or TurnFilter()
+        where, args = TurnFilter(**{**filters.__dict__, "verdict": "none"}).where()
+        skip = "".join(" AND t.id != ?" for _ in exclude)
+        with self._staff("finding the next turn") as conn:
+            row = conn.execute(
+                "SELECT t.*, v.verdict, v.note, v.reviewer, v.created_at AS verdict_at FROM turns t"
+                f" {LATEST_VERDICT}{where}{skip} ORDER BY (t.feedback = 'down') DESC, t.id ASC LIMIT 1",
+                [*args, *exclude]).fetchone()
+        return _decode(row) if row else None
+
+    def unreviewed_count(self, filters: TurnFilter | None = None) -> int:
+        where, args = TurnFilter(**{**(filters or TurnFilter()).__dict__, "verdict": "none"}).where()
+        with self._staff("counting turns") as conn:
+            return conn.execute(f"SELECT COUNT(*) FROM turns t {LATEST_VERDICT}{where}", args).fetchone()[0]
+
+    def conversation(self, turn_id: int) -> list[dict]:
+        """The turn and the earlier turns of its session, oldest first: what the patient had seen."""
+        with self._staff("reading a conversation") as conn:
+            rows = conn.execute(
+                "SELECT t.*, v.verdict, v.note, v.reviewer, v.created_at AS verdict_at FROM turns t"
+                f" {LATEST_VERDICT} WHERE t.session_id = (SELECT session_id FROM turns WHERE id = ?) AND t.id <= ?"
+                " ORDER BY t.id", (turn_id, turn_id)).fetchall()
+        return [_decode(r) for r in rows]
+
     def count(self) -> int:
         with self._staff("counting turns") as conn:
             return conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
@@ -261,7 +325,8 @@ class ConversationLog:
                 cited = "; ".join(f"[{c['n']}] {c['trial_id']} {c['section']}" for c in r["citations"])
                 writer.writerow([_cell(v) for v in (
                     r["id"], r["created_at"], r["session_id"], r["question"], r["answer"], r["behavior"], cited,
-                    r["feedback"], r["verdict"], r["note"], r["reviewer"], r["verdict_at"], r["corpus_hash"])])
+                    r["feedback"], r["reason"], r["reason_text"], r["verdict"], r["note"], r["reviewer"],
+                    r["verdict_at"], r["corpus_hash"])])
         return len(rows)
 
 
