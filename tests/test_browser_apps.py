@@ -299,7 +299,6 @@ def test_evaluation_tab_is_in_the_staff_app_only(patient_url, staff_url, open_pa
     staff = open_page(staff_url)
     page = staff.page
     staff_login(page)
-    page.wait_for_selector("#turns")
     page.get_by_role("tab", name="Evaluation").click()
     page.locator("#eval-file input[type=file]").set_input_files(str(path))
     page.locator("#eval-file").get_by_text("questions.jsonl").first.wait_for(timeout=90_000)  # slow on a busy machine

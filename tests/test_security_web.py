@@ -79,7 +79,7 @@ def test_a_staff_export_cannot_be_read_from_the_patient_app(staff, patient):
     exports = app.trialchat_exports
     with httpx.Client(base_url=staff_url, timeout=30) as http:
         assert login(http).status_code == 200
-        link_html, status = call(http, app, "export", ["any", "any", "any", "", "", ""])
+        link_html, status = call(http, app, "export", ["any", "any", "any", "", "", "", ""])
         href = re.search(r"href='([^']+)'", link_html["value"] if isinstance(link_html, dict) else link_html).group(1)
         [path] = list(exports.folder.glob("turns-*.csv"))
         assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(exports.folder.stat().st_mode) == 0o700
