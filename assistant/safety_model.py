@@ -33,13 +33,13 @@ NEIGHBOURS = 3
 
 # How much each cue moves the neighbour margin (cosine units, mean of the 3 nearest per side). Fitted
 # by hand-checked hinge loss on the examples' leave-one-out margins, then rounded; refit when cues change.
-EMERGENCY_WEIGHTS = {"danger": 0.07, "acute": 0.09, "now": 0.09, "past": -0.12, "hypothetical": -0.14,
+EMERGENCY_WEIGHTS = {"certain": 1.0, "danger": 0.07, "acute": 0.09, "now": 0.09, "past": -0.12, "hypothetical": -0.14,
                      "future": -0.12, "mild": -0.03, "study_question": -0.06, "figurative": -0.12, "count": -0.1,
                      "named_only": -0.1}
 EMERGENCY_BIAS = -0.045
 ADVICE_WEIGHTS = {"decision": 0.16, "for_person": 0.03, "fact_ask": -0.11}
 ADVICE_BIAS = -0.08
-LISTS = ("danger", "acute", "past", "hypothetical", "future", "mild", "study_question", "figurative",
+LISTS = ("certain", "danger", "acute", "past", "hypothetical", "future", "mild", "study_question", "figurative",
          "count")
 SINGLE = ("now", "trial_name", "person", "decision", "for_person", "fact_ask")
 
@@ -76,6 +76,8 @@ class Cues:
             # Present tense or "right now" only counts together with a danger word ("watch tonight" does not).
             "acute": danger and self.hit("acute", text),
             "figurative": self.hit("figurative", text),
+            # Said plainly enough that neighbours need not agree: unless it is over, or a figure of speech.
+            "certain": self.hit("certain", text) and not features["past"] and not self.hit("figurative", text),
             "count": self.hit("count", text),
             "named_only": danger and not self.hit("danger", self.single["trial_name"].sub(" ", text)),
         }

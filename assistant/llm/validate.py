@@ -97,9 +97,12 @@ def _stems(words) -> tuple[set[str], set[str]]:
     return words, {w[:5] for w in words if len(w) >= 5}
 
 
-def word_share(vocabulary: tuple[set[str], set[str]], sentence: str) -> float:
-    """Share of the sentence's content words (numbers included) that the cited passages contain."""
-    skip = STOPWORDS | GENERIC | GLUE
+def word_share(vocabulary: tuple[set[str], set[str]], sentence: str, naming: frozenset[str] = frozenset()) -> float:
+    """Share of the sentence's content words (numbers included) that the cited passages contain.
+
+    Words that only name the trial (its title, nickname, conditions, the drug every trial tests) are
+    left out: they are in every passage of the trial, so they cannot show that a claim is supported."""
+    skip = STOPWORDS | GENERIC | GLUE | naming
     words = [w for w in tokens(TRIAL_ID_IN_TEXT.sub(" ", sentence)) if w not in skip and (len(w) > 2 or w.isdigit())]
     if not words:
         return 1.0
@@ -123,6 +126,7 @@ class Validator:
         self.total = 0
         self._judged = 0
         self._vocab: dict[int, tuple[set[str], set[str]]] = {}
+        self._naming: dict[int, frozenset[str]] = {}
 
     # -- feeding ----------------------------------------------------------------------------------
     def feed(self, raw: str, final: bool = False) -> bool:
@@ -179,7 +183,9 @@ class Validator:
             meta = node.metadata
             naming = " ".join(str(meta.get(k, "")) for k in ("title", "short_name", "conditions"))
             self._vocab[n] = _stems(tokens(f"{node.get_content()} {naming}"))
-        return supports(node.get_content(), sentence) and word_share(self._vocab[n], sentence) >= MIN_WORD_SHARE
+            self._naming[n] = frozenset(tokens(naming))
+        return (supports(node.get_content(), sentence)
+                and word_share(self._vocab[n], sentence, self._naming[n]) >= MIN_WORD_SHARE)
 
     def _number(self, n: int, sentence: str) -> int:
         if n not in self.numbering:
