@@ -9,8 +9,6 @@ adding an example line, not a rule.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-logger = logging.getLogger(__name__)
+from .vectors import cache_key, example_vectors
 
 ASPECTS_FILE = Path(__file__).resolve().parent / "data" / "aspects.yaml"
 GENERAL = "general"
@@ -66,31 +64,15 @@ class AspectReader:
         self.embed_model = embed_model
         self.cache_dir = cache_dir
         # The cache is named for the file and the model: either changing embeds the examples again.
-        model = getattr(embed_model, "model_name", "") or ""
-        self._digest = hashlib.sha256(path.read_bytes() + model.encode()).hexdigest()[:16]
+        self._digest = cache_key(path.read_bytes(), getattr(embed_model, "model_name", "") or "")
 
     @cached_property
     def _examples(self) -> tuple[np.ndarray, list[str]]:
         texts = [e for a in self.aspects for e in a.examples]
         labels = [a.name for a in self.aspects for _ in a.examples]
-        cache = self.cache_dir / f"aspects-{self._digest}.npy" if self.cache_dir else None
-        if cache and cache.exists():
-            vectors = np.load(cache)
-            if vectors.shape[0] == len(texts):
-                return vectors, labels
-        if self.embed_model is None or not texts:
-            return np.zeros((0, 1)), []
-        vectors = np.asarray(self.embed_model.get_text_embedding_batch(texts), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
-        if cache:
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_suffix(".tmp.npy")
-                np.save(tmp, vectors)
-                tmp.replace(cache)
-            except OSError as exc:  # a read-only home still answers; it embeds again next start
-                logger.warning("could not cache aspect examples in %s: %s", cache, exc)
-        return vectors, labels
+        cached = self.cache_dir / f"aspects-{self._digest}.npy" if self.cache_dir else None
+        vectors = example_vectors(texts, self.embed_model, cached)
+        return (vectors, labels) if len(vectors) == len(texts) else (vectors, [])
 
     def warm(self) -> None:
         """Embed the examples now, not during the first patient's question."""

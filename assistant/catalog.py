@@ -168,7 +168,7 @@ class Catalog:
         return word if len(word) > 2 and word.lower() not in STOPWORDS | GENERIC else None
 
     def describe(self) -> str:
-        """'10 trials of Anifrolumab' / '32 clinical trials': what the entries hold, from the entries."""
+        """'12 trials of Drugmab' / '32 clinical trials': what the entries hold, from the entries."""
         count = len(self.trials)
         noun = "trial" if count == 1 else "trials"
         return f"{count} {noun} of {self.shared_treatment}" if self.shared_treatment else f"{count} clinical {noun}"
@@ -214,7 +214,7 @@ class Catalog:
 
         ``text`` is the folded question, ``expansions`` the entry words its lay terms stand for.
         A word the patient wrote counts fully; a table row counts once (its best word), at 0.8,
-        so "kids" cannot outweigh "kidney lupus" written out. Returns the trials scoring within
+        so "kids" cannot outweigh a condition written out. Returns the trials scoring within
         ``ratio`` of the best (ties mean the question is ambiguous) and every trial's score.
         """
         text = NON_ENTITY.sub(" ", text)
@@ -226,8 +226,8 @@ class Catalog:
         for trial_id in candidates:
             doc = self.trials[trial_id]
             score = sum(self.idf[t] for t in doc.entity_terms & words)
-            # A row counts for the share of its words the trial has: "CLE" (cutaneous lupus erythematosus)
-            # fits the skin lupus trials fully, the scleroderma trial's "cutaneous" only in part.
+            # A row counts for the share of its words the trial has: an abbreviation expanded to three words
+            # fits a trial with all three fully, one that shares a single word only in part.
             score += sum(0.8 * sum(self.idf.get(t, 0.0) for t in doc.entity_terms & row) / len(row)
                          for row in rows if row)
             scores[trial_id] = score

@@ -47,12 +47,12 @@ _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][\w'’-]+")
 
 
 def _names(text: str) -> set[str]:
-    """Named terms: acronyms and capitalised words that do not start a sentence (Week, Sjögren's)."""
+    """Named terms: acronyms and capitalised words that do not start a sentence (Week, Crohn's)."""
     text = _strip_labels(text)
     return {a.lower() for a in _ACRONYM.findall(text)} | {w.lower() for w in _NAME.findall(text)}
 
 
-# "NCT… is the skin lupus study.": a label that shares the trial's name with almost any claim.
+# "NCT… is the X study.": a label that shares the trial's name with almost any claim.
 _LABEL = re.compile(r"^\s*" + TRIAL_ID_IN_TEXT.pattern + r"\s+is\b", re.I)
 
 

@@ -74,7 +74,7 @@ class SetQuestion:
     """What a question about the whole set asks: its kind and the filters it names."""
 
     kind: str
-    subset: list[str] | None = None  # trials the question narrowed to, e.g. "lupus trials"
+    subset: list[str] | None = None  # trials the question narrowed to, e.g. "asthma trials"
     phase: str | None = None
     week: str | None = None
     negate: bool = False  # "which trials are NOT for adults only"
@@ -124,7 +124,7 @@ def _select(kind: str, docs: list[TrialDoc], q: SetQuestion) -> tuple[list[Trial
 
 
 def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[str]]:
-    """Claims for a question about the set; ``q.subset`` narrows it (e.g. 'lupus trials')."""
+    """Claims for a question about the set; ``q.subset`` narrows it (e.g. 'asthma trials')."""
     all_docs = [catalog.trials[t] for t in catalog.order]
     docs = [d for d in all_docs if q.subset is None or d.entry.id in q.subset]
     scope = "in the entries" if q.subset is None else "in the entries match that"
@@ -142,7 +142,7 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
             others = [d for d in docs if d not in chosen]
             claims = listing(others, f"are not {negative}", detail)
         elif not chosen and q.subset is not None:
-            # "any phase 2 trial for lupus?" -> no, and here are the Phase 2 trials there are.
+            # "any phase 2 trial for asthma?" -> no, and here are the Phase 2 trials there are.
             everywhere, _, _ = _select(kind, all_docs, q)
             claims = [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))]
             if everywhere:

@@ -16,7 +16,7 @@ from .synonyms import expand, expand_parts, lay_matches
 from .text import content_tokens, tokens
 
 PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
-# "the kidney lupus study", "that vitiligo trial", "the APS one": the trial a question is about.
+# "the kidney study", "that asthma trial", "the COPD one": the trial a question is about.
 SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|differ\w*|"
@@ -42,7 +42,7 @@ class Plan:
     compare: bool = False
     expanded: str = ""
     asked: str = ""  # the expanded question without the trial's name: what is asked of it
-    subset: list[str] | None = None  # corpus questions narrowed to some trials ("lupus trials")
+    subset: list[str] | None = None  # corpus questions narrowed to some trials ("asthma trials")
     answerable: list[str] = field(default_factory=list)  # no-info topics this trial's entry does cover
     set_claims: list = field(default_factory=list)  # the answer to a question about the set, built once
     naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
@@ -112,7 +112,7 @@ def asked_part(folded: str) -> str:
 
 def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
     """Break ties the way patients mean them: 'the adult SLE study' is not the children's one, and
-    'the skin lupus study' is the main trial, not the 10-person lab pilot, unless they say pilot."""
+    'the skin study' is the main trial, not a small lab pilot of the same disease, unless they say pilot."""
     if len(linked) < 2 or PLURAL_ASK.search(folded):
         return linked
     kept = linked
@@ -124,7 +124,7 @@ def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
 
 
 def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
-    """Words that ask something beyond naming the trial ("and the vitiligo one?" has none)."""
+    """Words that ask something beyond naming the trial ("and the asthma one?" has none)."""
     named = set()
     for trial_id in focus:
         named |= catalog.trials[trial_id].entity_terms

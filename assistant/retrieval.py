@@ -27,7 +27,7 @@ class Hit:
 
 
 def _bm25_text(node: TextNode) -> TextNode:
-    """BM25 sees the trial's name and conditions too, so 'kidney lupus' finds every section."""
+    """BM25 sees the trial's name and conditions too, so 'kidney disease' finds every section."""
     meta = node.metadata
     text = f"{meta['title']}. {meta['short_name']}. {meta['conditions']}. {meta['section']}. {node.get_content()}"
     return TextNode(id_=node.id_, text=text, metadata={"trial_id": meta["trial_id"]})

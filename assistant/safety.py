@@ -20,12 +20,12 @@ _INJECTION = [
     r"(system|hidden|initial|original) (prompt|instructions|message)",
     r"(reveal|show|print|repeat|output|tell me) (me )?(your|the) (prompt|instructions|rules|configuration)",
     r"\byou are (now|no longer)\b|\bpretend\b|\bact as (a|an)\b|\broleplay\b|\bimagine (you|that)\b",
-    r"repeat (that|this|after me|back)|say (that|it) (anifrolumab|it) (cures|works)",
+    r"repeat (that|this|after me|back)|say (that|it) (the drug|it) (cures|works)",
     r"\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bdo anything now\b",
     r"forget (everything|all|your) (you|instructions|rules|training)",
     r"new (instructions|rules):",
 ]
-# Requests for another kind of work; they may mention lupus but are not about the trials.
+# Requests for another kind of work; they may mention a disease but are not about the trials.
 _OFF_TOPIC_TASK = [
     r"\b(meal|diet|workout|exercise) plan\b|\brecipes?\b|\btell me a joke\b|\bjokes?\b",
     r"\b(summari[sz]e|read|open|visit|browse) (this|that|the) (page|link|article|url|website|site)\b",

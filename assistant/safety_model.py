@@ -9,8 +9,6 @@ decision: the nearest advice examples beat the nearest fact questions, for a mes
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,8 +18,7 @@ import numpy as np
 import yaml
 
 from .text import fold
-
-logger = logging.getLogger(__name__)
+from .vectors import cache_key, example_vectors, unit
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLES = DATA / "safety_examples.yaml"
@@ -112,25 +109,9 @@ class SafetyModel:
         """The examples' unit vectors: read from the cache when the file and model are unchanged."""
         from ingest.embedding import MODEL_ID
 
-        key = hashlib.sha256(self.examples_path.read_bytes() + MODEL_ID.encode()).hexdigest()[:16]
+        key = cache_key(self.examples_path.read_bytes(), MODEL_ID)
         cached = self.cache_dir / f"safety-examples-{key}.npy" if self.cache_dir else None
-        if cached and cached.exists():
-            try:
-                vectors = np.load(cached)
-                if vectors.shape[0] == len(self.texts):
-                    return vectors
-            except (OSError, ValueError) as exc:
-                logger.warning("ignoring unreadable safety cache %s: %s", cached, exc)
-        vectors = _unit(np.asarray(self.embed_model.get_text_embedding_batch(self.texts), dtype=np.float32))
-        if cached:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(".tmp.npy")
-                np.save(tmp, vectors)
-                tmp.replace(cached)
-            except OSError as exc:  # a read-only home only costs the next start a re-embedding
-                logger.warning("could not cache safety example vectors: %s", exc)
-        return vectors
+        return example_vectors(self.texts, self.embed_model, cached)
 
     def warm(self) -> SafetyModel:
         """Embed (or read) the examples now, not during the first patient's question."""
@@ -163,6 +144,4 @@ class SafetyModel:
         return margin + ADVICE_BIAS + sum(w for name, w in ADVICE_WEIGHTS.items() if features[name])
 
 
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)
+_unit = unit

@@ -29,10 +29,10 @@ def clean(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lowercase and strip accents and apostrophes, for matching (Sjögren's -> sjogrens)."""
+    """Lowercase and strip accents and apostrophes, for matching (Crohn's -> crohns)."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"(?<=[a-z])['\u2019`]s\b", "", text)  # Sjögren's -> sjogren, like "sjogren" typed
+    text = re.sub(r"(?<=[a-z])['\u2019`]s\b", "", text)  # Crohn's -> crohn, like "crohn" typed
     return re.sub(r"['\u2019`]", "", text)
 
 

@@ -87,7 +87,7 @@ def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2, naming: set[str
     """Sentences sharing the question's own words: 'lung', 'segmental', '5%'.
 
     Words that named the trial count only where they are rare in its entry: "lung" picks the one
-    sentence about lung disease, "sjogren" (in every sentence) picks nothing.
+    sentence about lung disease, a condition named in every sentence picks nothing.
     """
     sentences = [(section, i, s) for section in (WHO, HOW, MEASURES, SUMMARY)
                  for i, s in enumerate(doc.sentences(section))]

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import time
 
 import httpx
 import pytest
-from helpers import free_port, serving_patient_app
+from helpers import chromium_browser, free_port, serving_patient_app
 
 from ui.log import ConversationLog, TurnFilter
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 USER, PASSWORD = "reviewer", "browser-test-pass"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)> how many people are in the vitiligo study?"
@@ -50,15 +47,8 @@ def staff_url(log, assistant, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian chromium not found: run `bash scripts/setup.sh test` (apt-get install chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 class Page:

@@ -8,11 +8,10 @@ Screenshots for the README go to docs/.
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
-from helpers import free_port, serving_patient_app
+from helpers import chromium_browser, free_port, serving_patient_app
 
 from assistant.phrases import EMERGENCY
 from ingest.settings import PROJECT_ROOT
@@ -21,8 +20,6 @@ from ui.log import ConversationLog, TurnFilter
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 USER, PASSWORD = "nurse", "experience-test-pass"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
@@ -56,15 +53,8 @@ def staff_url(log, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian chromium not found: run `bash scripts/setup.sh test` (apt-get install chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def make_assistant(settings: Settings, require_store: bool = True):
 @click.pass_context
 def main(ctx: click.Context, home: Path | None, chroma_url: str | None, llm: str | None,
          llm_base_url: str | None, llm_timeout: float | None, verbose: int) -> None:
-    """TrialChat: cited, plain-language answers about the anifrolumab clinical trials."""
+    """TrialChat: cited, plain-language answers about the clinical trials it has loaded."""
     offline_env()
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -151,7 +151,7 @@ def chat(ctx: click.Context) -> None:
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="replace")  # a line that is not UTF-8 is read with U+FFFD, not a traceback
     history: list[str] = []
-    click.echo("Ask about the anifrolumab trials. This is information, not medical advice. Ctrl-D quits.")
+    click.echo("Ask about the trials. This is information, not medical advice. Ctrl-D quits.")
     while True:
         try:
             question = click.prompt("you", prompt_suffix="> ")

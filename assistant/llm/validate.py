@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 UNCITED_OK = frozenset({phrases.NO_INFO, phrases.NO_INFO_WHO_KNOWS, phrases.NOT_ADVICE_NOTE})
 # Telling the reader what to do is advice, whatever a source says; the entries never address "you".
 DIRECTIVE = re.compile(r"\byou (should|must|need to|ought to|have to)\b|\b(stop|start|quit|skip) taking\b", re.I)
-# supports() checks only numbers and acronyms, so "Anifrolumab cures lupus [1]" would pass it alone: also
+# supports() checks only numbers and acronyms, so "The drug cures asthma [1]" would pass it alone: also
 # require this share of a sentence's content words (not stop words, not generic trial words) in its sources.
 MIN_WORD_SHARE = 0.6
 GLUE = frozenset("well also get gets given take taking part called known each every both either whether".split())
