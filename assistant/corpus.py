@@ -56,17 +56,24 @@ def _count(n: int, what: str, docs: list[TrialDoc]) -> Claim:
     return Claim(f"{n} trials {what}.", [_facts_id(d) for d in docs], aggregate=True)
 
 
-def compare_claims(docs: list[TrialDoc]) -> list[Claim]:
-    """'Which is bigger, X or Y?': the sizes side by side, largest first."""
+def compare_claims(docs: list[TrialDoc], smaller: bool = False) -> list[Claim]:
+    """'Which is bigger, X or Y?': the answer first, then each trial's size cited to its own entry."""
     sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: -d.entry.enrollment)
     if len(sized) < 2:
         return []
-    parts = [f"the {d.entry.short_name} ({d.entry.id}) has {d.entry.enrollment} {_people(d)}" for d in sized]
-    first, *rest = parts
-    text = f"By size, {first}, so it is the bigger one; " + "; ".join(rest) + "."
-    if len(sized) > 2:
-        text = f"By size, largest first: {'; '.join(parts)}."
-    return [Claim(text, [_facts_id(d) for d in sized], aggregate=True)]
+    pick = sized[-1] if smaller else sized[0]
+    others = [d for d in sized if d is not pick]
+    if all(d.entry.enrollment == pick.entry.enrollment for d in others):
+        lead = "They are the same size."
+    else:
+        word = "smaller" if smaller else "bigger"
+        lead = f"The {pick.entry.short_name} is the {word} one." if len(sized) == 2 else \
+            f"The {pick.entry.short_name} is the {'smallest' if smaller else 'largest'} of these."
+    claims = [Claim(lead, [_facts_id(d) for d in sized], aggregate=True)]
+    for d in sized:
+        claims.append(Claim(f"The {d.entry.short_name} ({d.entry.id}) has {d.entry.enrollment} {_people(d)}.",
+                            [_facts_id(d)], basis=str(d.entry.enrollment)))
+    return claims
 
 
 @dataclass

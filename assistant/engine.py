@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from .record_claims import record_claims
 from .retrieval import HybridRetriever, ranked_trials
 from .safety import is_emergency
 from .synonyms import english_words
-from .text import clean
+from .text import clean, tokens
 from .types import Answer, Claim
 from .writer import trial_claims
 
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
 MAX_TRIALS_IN_ANSWER = 6
+LABEL = re.compile(r"(^|; )[A-Z][\w ]{0,40}: ")  # "Status: " before a record line's value
 
 
 def user_turns(history: Iterable) -> list[str]:
@@ -294,7 +296,10 @@ class Assistant:
         others = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO and a not in replaced]
         if others:
             plan.attributes = others
-            claims = self._trial_claims(plan) + claims
+            said = self._trial_claims(plan)
+            known = {w for c in said for w in tokens(c.text)}
+            # A record line that only repeats what the key facts just said ("Status: withdrawn...") goes.
+            claims = said + [c for c in claims if not set(tokens(LABEL.sub(" ", c.basis or c.text))) <= known]
         topics = [t for t in no_info_topics if t not in {a.topic for a in answered}]
         if topics:
             claims += self._no_info_claims(topics, plan, with_context=False)
@@ -307,10 +312,15 @@ class Assistant:
             doc = catalog.trials[focus[0]]
             return trial_claims(doc, plan.attributes, plan.asked, naming=plan.naming)
         if plan.compare:
-            claims = compare_claims([catalog.trials[t] for t in focus])
+            claims = compare_claims([catalog.trials[t] for t in focus], smaller=plan.smaller)
         else:
             claims = [Claim(phrases.AMBIGUOUS_LEAD)]
         attributes = plan.attributes or ["size"]
+        if plan.compare and claims:
+            # The sizes are already side by side; say only what else was asked.
+            attributes = [a for a in attributes if a != "size"]
+            if not attributes:
+                return claims
         for trial_id in focus:
             claims += trial_claims(catalog.trials[trial_id], attributes, plan.asked, compact=True,
                                    naming=plan.naming)

@@ -51,7 +51,8 @@ NO_INFO_PATTERNS: dict[str, str] = {
                r"does (it|the drug) (really |actually )?work|effective|efficacy|success rate|findings|"
                r"what did .{0,30}find|how well|proven|approved|approval|\bfda\b|\bema\b",
     "side_effects": r"side[- ]?effects?|adverse (reactions?)|risks?\b|dangerous|harmful|toxic|hair loss|"
-                    r"infections?|shingles|cancer",
+                    r"\b(get|got|gets|getting|cause[sd]?|causing|risk of|rate of|chance of|had) (\w+ ){0,2}"
+                    r"(infections?|shingles|cancer)\b",
     "mechanism": r"how does (it|the (drug|medicine))( \w+)? work|mechanism|what does "
                  r"the drug do|how .{0,20}works? in the body|what kind of (drug|medicine)",
     "dosing": r"how often|how frequent|every (day|week|month|other)|how many (doses|injections|shots)|"

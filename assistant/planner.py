@@ -48,6 +48,7 @@ class Plan:
     naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
     earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
     aspects: list[str] = field(default_factory=list)  # parts of a record asked for (data/aspects.yaml)
+    smaller: bool = False  # a comparison asks which is smaller
 
 
 def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -96,6 +97,21 @@ def by_fields(catalog: Catalog, phrase: str) -> list[str]:
         found = [t for t in (found or catalog.order)
                  if named & set(tokens(f"{catalog.entry(t).intervention} {catalog.entry(t).comparator}"))]
     return found if len(found) < len(catalog.trials) else []
+
+
+SIDES = re.compile(r"\b(?:or|vs|versus|and|compared (?:to|with)|against)\b|,|\bthan\b")
+
+
+def _each_side(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
+    """'Is the X or the Y trial bigger?': each side of the comparison names its own trial."""
+    found = list(linked)
+    for part in SIDES.split(folded):
+        if len(set(content_tokens(part)) - GENERIC) == 0:
+            continue
+        side = narrow(catalog, catalog.link(*expand_parts(part, catalog.vocabulary))[0], part)
+        if len(side) == 1 and side[0] not in found:
+            found.append(side[0])
+    return found if len(found) >= 2 else linked
 
 
 OTHER = re.compile(r"\b(the other|other one|the second one|the rest)\b")
@@ -198,6 +214,9 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
     linked = subjects or narrow(catalog, catalog.link(folded, rows)[0], folded)
+    asked_sentence = asked_part(folded)
+    if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
+        linked = _each_side(catalog, asked_sentence, linked)
     if spans:
         plan.naming = {t for start, end in spans for t in tokens(expand(folded[start:end], catalog.vocabulary))}
     else:
@@ -255,6 +274,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
         if re.search(r"bigger|larger|smaller|more|fewer|size", folded):
             plan.compare = True
+            plan.smaller = bool(re.search(r"\b(smaller|smallest|fewer|fewest|less)\b", folded))
             plan.attributes = ["size", *[a for a in plan.attributes if a != "size"]]
         elif not plan.attributes or plan.attributes == ["design"]:  # "the difference between X and Y"
             plan.attributes = ["condition", "phase", "size", "population"]

@@ -37,13 +37,16 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
     nodes = [n for section in aspect.sections for n in doc.sections_named(section)]
     limit = limit or aspect.limit
     candidates: list[tuple[int, int, TextNode, str]] = []  # (order, line index, node, line)
-    leads: dict[str, str] = {}
+    leads: dict[tuple[str, int], str] = {}  # (passage, line index) -> the list heading above that line
     for order, node in enumerate(nodes):
+        lead = None
         for index, line in enumerate(_lines(node)):
             if line.endswith(":") and not line.startswith("- "):
-                leads[node.id_] = line  # the list's heading line: the last one before its items
+                lead = line
             elif aspect.lines is None or aspect.lines.search(line):
                 candidates.append((order, index, node, line))
+                if lead and line.startswith("- "):
+                    leads[(node.id_, index)] = lead
     if not candidates:
         return []
     asked = _words(question) - naming - doc.common
@@ -51,10 +54,10 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
     if aspect.only_matching and not matching:
         return []
     chosen = sorted(matching or candidates, key=lambda c: (c[0], c[1]))[:limit]
-    grouped: dict[str, tuple[TextNode, list[str]]] = {}
-    for _, _, node, line in chosen:
-        node_lines = grouped.setdefault(node.id_, (node, [leads[node.id_]] if node.id_ in leads else []))[1]
-        node_lines.append(line)
+    grouped: dict[tuple[str, str | None], tuple[TextNode, list[str]]] = {}
+    for _, index, node, line in chosen:
+        lead = leads.get((node.id_, index))
+        grouped.setdefault((node.id_, lead), (node, [lead] if lead else []))[1].append(line)
     return list(grouped.values())
 
 
