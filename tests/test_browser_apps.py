@@ -11,6 +11,7 @@ import time
 
 import httpx
 import pytest
+from helpers import assert_accessible as check_accessible
 from helpers import chromium_browser, free_port, serving_patient_app
 
 from ui.log import ConversationLog, TurnFilter
@@ -84,16 +85,8 @@ def open_page(browser):
 
 
 def assert_accessible(page, name: str) -> None:
-    """axe-core over the whole page; no exclusions were needed (see ui/theme.py for the fixes)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    def where(node: dict) -> str:
-        return f"{node['target']} {node['html'][:120]} {node.get('failureSummary', '')[:400]}".replace("\n", " ")
-
-    report = "; ".join(f"{v['id']} ({v['impact']}): " + ", ".join(where(n) for n in v["nodes"][:3]) for v in bad)
-    assert not bad, f"{name}: {report}"
+    """axe-core over the settled page: no serious or critical violations (see ui/theme.py for the fixes)."""
+    check_accessible(page, name, impacts=("serious", "critical"))
 
 
 def ask(page, question: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from helpers import chromium_browser, free_port, serving_patient_app
+from helpers import assert_accessible, chromium_browser, free_port, serving_patient_app
 
 from assistant.phrases import EMERGENCY
 from ingest.settings import PROJECT_ROOT
@@ -79,25 +79,6 @@ def open_page(browser):
     yield opener
     for context in contexts:
         context.close()
-
-
-def assert_accessible(page, name: str, impacts: tuple[str, ...] | None = None) -> None:
-    """axe-core over the whole page: no violations of any impact (or of the ``impacts`` given)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    # Audit the settled page: while an event runs, Gradio fades the updating component (pale text).
-    page.wait_for_function("""() => !document.querySelector('.pending') && ![...document.querySelectorAll(
-        '[data-testid=status-tracker]')].some(e => !e.classList.contains('hide'))
-        && document.getAnimations().every(a => a.playState !== 'running')""")
-    time.sleep(0.3)  # fade-in transitions that are not reported as animations
-    violations = [v for v in Axe().run(page).response["violations"] if impacts is None or v["impact"] in impacts]
-
-    def where(node: dict) -> str:
-        return f"{node['target']} {node['html'][:120]} {node.get('failureSummary', '')[:300]}".replace("\n", " ")
-
-    report = "; ".join(f"{v['id']} ({v['impact']}): " + ", ".join(where(n) for n in v["nodes"][:3])
-                       for v in violations)
-    assert not violations, f"{name}: {report}"
 
 
 def ask(page, question: str) -> None:
