@@ -37,7 +37,7 @@ NO_BEHAVIOURS_WITH_SUGGESTIONS = ("emergency", "error")
 
 
 def trial_name(entry: Entry) -> str:
-    """How the answers name a trial ("the kidney lupus study"); the title when there is no short name."""
+    """How the answers name a trial ("the kidney study"); the title when there is no short name."""
     name = (entry.short_name or entry.title or entry.id).strip()
     if not re.search(r"\b(study|trial)\b", name, re.I):
         name = f"{name} study"
