@@ -60,23 +60,32 @@ class Constraints:
         return bool(self.places or self.statuses or self.sexes or self.types or self.healthy or self.sponsor
                     or self.children or self.age is not None)
 
-    def describe(self) -> str:
-        parts = []
-        if self.places:
-            parts.append("have a site in " + " or ".join(p.title() for p in self.places))
-        return " and ".join(parts)
+
+FIELDS = ("overall_status", "sex", "interventions", "sponsor", "std_ages", "minimum_age_years",
+          "maximum_age_years")
 
 
-class PlaceIndex:
-    """Place names from every record's sites (city, state, country), folded, for n-gram lookup."""
+class SetIndex:
+    """What set questions can be narrowed by in this corpus, read once per catalog: the place names
+    of every record's sites (city, state, country, folded, for n-gram lookup), the sponsors, and which
+    record fields any record fills at all."""
 
     def __init__(self, catalog: Catalog):
         self.names: set[str] = set()
+        sponsors: set[str] = set()
+        self.fields: set[str] = set()
         for doc in catalog.trials.values():
-            for site in getattr(doc.entry, "locations", []) or []:
+            e = doc.entry
+            for site in getattr(e, "locations", []) or []:
                 for value in (site.city, site.state, site.country):
                     if value:
                         self.names.add(" ".join(tokens(value)))
+            if e.sponsor:
+                sponsors.add(e.sponsor)
+            self.fields |= {name for name in FIELDS if getattr(e, name, None)}
+            if e.healthy_volunteers is not None:
+                self.fields.add("healthy_volunteers")
+        self.sponsors = sorted(sponsors)
         self.longest = max((len(n.split()) for n in self.names), default=0)
 
     def find(self, folded: str) -> list[str]:
@@ -98,31 +107,26 @@ class PlaceIndex:
         return list(dict.fromkeys(found))
 
 
-def _has(catalog: Catalog, attribute: str) -> bool:
-    return any(getattr(d.entry, attribute, None) for d in catalog.trials.values())
-
-
-def read_constraints(catalog: Catalog, places: PlaceIndex, folded: str) -> Constraints:
+def read_constraints(index: SetIndex, folded: str) -> Constraints:
     data = _data()
+    has = index.fields
     c = Constraints()
-    if places.names:
-        c.places = places.find(folded)
-    if _has(catalog, "overall_status"):
+    if index.names:
+        c.places = index.find(folded)
+    if "overall_status" in has:
         c.statuses = next((codes for rx, codes in data["statuses"] if rx.search(folded)), set())
-    if _has(catalog, "sex"):
+    if "sex" in has:
         c.sexes = next((codes for rx, codes in data["sexes"] if rx.search(folded)), set())
-    if _has(catalog, "interventions"):
+    if "interventions" in has:
         c.types = set().union(*[codes for rx, codes in data["types"] if rx.search(folded)])
-    if any(d.entry.healthy_volunteers is not None for d in catalog.trials.values()):
+    if "healthy_volunteers" in has:
         c.healthy = bool(data["healthy"].search(folded))
-    if _has(catalog, "sponsor") and data["sponsor"].search(folded):
+    if index.sponsors and data["sponsor"].search(folded):
         words = set(tokens(folded))
-        c.sponsor = next((d.entry.sponsor for d in catalog.trials.values()
-                          if d.entry.sponsor and set(tokens(d.entry.sponsor)) - {"inc", "ltd", "the", "of"} <= words
-                          ), None)
-    if _has(catalog, "std_ages"):
+        c.sponsor = next((s for s in index.sponsors if set(tokens(s)) - {"inc", "ltd", "the", "of"} <= words), None)
+    if "std_ages" in has:
         c.children = bool(data["children"].search(folded))
-    if _has(catalog, "minimum_age_years") or _has(catalog, "maximum_age_years"):
+    if {"minimum_age_years", "maximum_age_years"} & has:
         found = data["age"].search(folded)
         if found:
             value = float(found.group(1) or found.group(2))

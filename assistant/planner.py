@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .aspects import AspectReader
 from .catalog import GENERIC, Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
-from .filters import PlaceIndex, filter_claims, is_set_question, read_constraints, without_constraints
+from .filters import SetIndex, filter_claims, is_set_question, read_constraints, without_constraints
 from .intent import Intent, read_intent
 from .retrieval import Hit, HybridRetriever
 from .safety import is_advice, is_emergency, is_injection, is_small_talk
@@ -51,6 +51,12 @@ class Plan:
     smaller: bool = False  # a comparison asks which is smaller
 
 
+def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
+    """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
+    found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0]
+    return narrow(catalog, found, phrase) if narrowed else found
+
+
 def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Trials named as 'the X study' (every such phrase, for comparisons) and where they are."""
     linked: list[str] = []
@@ -60,7 +66,7 @@ def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[
         parts = re.split(r"\b(?:of|in|for|from|about|with|and|or|between) (?:the |this |that )?", match.group(1))
         phrase = parts[-1]
         start = match.end(1) - len(phrase)
-        found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0] or by_fields(catalog, phrase)
+        found = link_phrase(catalog, phrase, narrowed=False) or by_fields(catalog, phrase)
         phase = re.search(r"phase (\d)", phrase)
         if phase and len(found) > 1:
             found = [t for t in found if catalog.entry(t).phase == f"Phase {phase.group(1)}"] or found
@@ -108,7 +114,7 @@ def _each_side(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
     for part in SIDES.split(folded):
         if len(set(content_tokens(part)) - GENERIC) == 0:
             continue
-        side = narrow(catalog, catalog.link(*expand_parts(part, catalog.vocabulary))[0], part)
+        side = link_phrase(catalog, part)
         if len(side) == 1 and side[0] not in found:
             found.append(side[0])
     return found if len(found) >= 2 else linked
@@ -164,12 +170,12 @@ def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
                 plan.attributes.append(attribute)
 
 
-def _places(catalog: Catalog) -> PlaceIndex:
-    """The catalog's place names, built on first use (a catalog is rebuilt after every ingest)."""
-    places = getattr(catalog, "places", None)
-    if places is None:
-        places = catalog.places = PlaceIndex(catalog)
-    return places
+def _set_index(catalog: Catalog) -> SetIndex:
+    """What set questions can filter by, built on first use (a catalog is rebuilt after every ingest)."""
+    index = getattr(catalog, "set_index", None)
+    if index is None:
+        index = catalog.set_index = SetIndex(catalog)
+    return index
 
 
 def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
@@ -177,6 +183,14 @@ def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
     return [SetQuestion(kind, plan.subset, i.phase, i.week, i.negate, i.size_min, i.size_max,
                         drug or "the study treatment")
             for kind in i.corpus_kinds]
+
+
+def _read_intent(catalog: Catalog, expanded: str) -> Intent:
+    """Intent read with the corpus's own names generalised; naming a treatment asks about the design."""
+    intent = read_intent(catalog.generalize(expanded))
+    if catalog.names_treatment(expanded) and "design" not in intent.attributes:
+        intent.attributes.append("design")
+    return intent
 
 
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
@@ -190,10 +204,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if is_small_talk(question):
         return Plan(behavior="small_talk")
     expanded = expand(question, catalog.vocabulary)
-    intent = read_intent(catalog.generalize(expanded))
+    intent = _read_intent(catalog, expanded)
     intent.on_topic = intent.on_topic or catalog.on_topic(expanded)
-    if catalog.names_treatment(expanded) and "design" not in intent.attributes:
-        intent.attributes.append("design")
     folded, rows = expand_parts(question, catalog.vocabulary)
     subjects, spans = link_subjects(catalog, folded)
     # What is asked is read without the trial's name: "the paediatric SLE trial" asks nothing of ages.
@@ -201,12 +213,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     for start, end in reversed(spans):
         asked = asked[:start] + " " + asked[end:]
     asked = asked_part(re.sub(r"\s+", " ", asked))
-    asked_intent = intent
-    if asked != folded:
-        asked_expanded = expand(asked, catalog.vocabulary)
-        asked_intent = read_intent(catalog.generalize(asked_expanded))
-        if catalog.names_treatment(asked_expanded) and "design" not in asked_intent.attributes:
-            asked_intent.attributes.append("design")
+    asked_intent = _read_intent(catalog, expand(asked, catalog.vocabulary)) if asked != folded else intent
     plan = Plan(intent=intent, attributes=list(asked_intent.attributes), advice=is_advice(question, vector),
                 expanded=expanded, asked=expand(asked, catalog.vocabulary) if spans else expanded)
     plan.intent.no_info = asked_intent.no_info
@@ -232,7 +239,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
 
-    constraints = read_constraints(catalog, _places(catalog), folded)
+    constraints = read_constraints(_set_index(catalog), folded)
     set_like = is_set_question(folded) or not (linked or (previous and previous.focus))
     # "I'm 70, is there a vaccine trial for me?": the trials of that kind that fit the person.
     fits_person = constraints.age is not None and not subjects and len(linked) != 1
@@ -243,7 +250,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     elif constraints and not subjects and (set_like or fits_person):
         plan.kind = "corpus"
         rest = without_constraints(folded, constraints)
-        kind = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []
+        kind = link_phrase(catalog, rest) if rest else []
         plan.subset = kind or None
         plan.set_claims, plan.focus = filter_claims(catalog, constraints, plan.subset, intent.phase)
     elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1):
