@@ -17,6 +17,7 @@ from . import phrases, safety
 from .aspects import AspectReader
 from .catalog import Catalog
 from .citations import render
+from .conversation import Conversation, user_turns
 from .corpus import compare_claims
 from .planner import Plan, make_plan
 from .record_claims import record_claims
@@ -25,6 +26,7 @@ from .safety import is_emergency
 from .synonyms import english_words
 from .text import clean, tokens
 from .types import Answer, Claim
+from .vectors import QueryVectors
 from .writer import trial_claims
 
 logger = logging.getLogger(__name__)
@@ -33,22 +35,8 @@ logger = logging.getLogger(__name__)
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
 MAX_TRIALS_IN_ANSWER = 6
+REPLAYED_TURNS = 6  # earlier questions read when a caller passes history instead of a conversation
 LABEL = re.compile(r"(^|; )[A-Z][\w ]{0,40}: ")  # "Status: " before a record line's value
-
-
-def user_turns(history: Iterable) -> list[str]:
-    """Earlier user questions from plain strings or chat messages (Gradio sends parts lists)."""
-    turns = []
-    for item in history or []:
-        if isinstance(item, str):
-            turns.append(item)
-        elif isinstance(item, dict) and item.get("role") == "user":
-            content = item.get("content")
-            if isinstance(content, list):
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            if isinstance(content, str):
-                turns.append(content)
-    return turns
 
 
 class Assistant:
@@ -58,6 +46,7 @@ class Assistant:
         # Optional LLM writer: gets the grounded answer and its sources, returns a validated answer.
         self.writer = writer
         self.embed_model = load_embed_model(settings.embed_batch_size)
+        self.queries = QueryVectors(self.embed_model)  # kept across store reloads: same model, same vectors
         self.aspects = AspectReader(self.embed_model, settings.home / "cache")
         self.aspects.warm()
         # The safety gate embeds its examples with the same model, cached under home (about 2 s once).
@@ -114,7 +103,7 @@ class Assistant:
             catalog = Catalog(self.store.all_nodes(collection), state["corpus_hash"])
             retriever = HybridRetriever(
                 catalog, self.store.vector_store(collection), self.embed_model,
-                self.settings.top_k, self.settings.rrf_k,
+                self.settings.top_k, self.settings.rrf_k, self.queries,
             )
             self._catalog, self._retriever = catalog, retriever
             logger.info("catalog loaded: %d trials, corpus %s", len(catalog.trials), catalog.corpus_hash)
@@ -142,9 +131,11 @@ class Assistant:
                          self.aspects)
 
     # -- answering --------------------------------------------------------------------------------
-    def answer(self, question: str, history: Iterable = ()) -> Answer:
+    def answer(self, question: str, history: Iterable = (), conversation: Conversation | None = None) -> Answer:
+        """Answer one turn. A chat passes its ``conversation`` (updated here, once per turn); a caller
+        without one passes the earlier questions as ``history`` and they are read into a new state."""
         try:
-            return self._answer(question, history)
+            return self._answer(question, history, conversation)
         except Exception as exc:
             if self.store is None or isinstance(exc, StoreUnreachable):
                 raise
@@ -161,7 +152,16 @@ class Assistant:
             return Answer(question, phrases.EMERGENCY, "emergency")
         return Answer(question, phrases.STORE_UNREACHABLE, "no_info", notes=[str(self.store_error)])
 
-    def _answer(self, question: str, history: Iterable = ()) -> Answer:
+    def conversation(self, history: Iterable = ()) -> Conversation:
+        """The state a chat would have after asking ``history`` (earlier questions or chat messages)."""
+        state = Conversation()
+        for turn in user_turns(history)[-REPLAYED_TURNS:]:
+            turn = clean(turn)[: self.settings.max_question_chars]
+            if turn:
+                state.remember(turn, self.plan(turn, state.previous), self.catalog.corpus_hash)
+        return state
+
+    def _answer(self, question: str, history: Iterable, conversation: Conversation | None) -> Answer:
         self.refresh()
         raw = clean(question)
         notes = []
@@ -178,16 +178,14 @@ class Assistant:
             if is_emergency(raw):
                 return Answer(question, phrases.EMERGENCY, "emergency")
             return Answer(question, phrases.STORE_NOT_READY, "no_info", notes=[str(self.store_error)])
-        previous = None
-        for turn in user_turns(history)[-6:]:
-            turn = clean(turn)[: self.settings.max_question_chars]
-            if turn:
-                candidate = self.plan(turn, previous)
-                if candidate.behavior is None and candidate.focus:
-                    previous = candidate
-                elif candidate.behavior is None and previous is not None:
-                    previous = candidate if candidate.kind == "corpus" else previous
-        plan = self.plan(raw, previous)
+        if conversation is None:
+            conversation = self.conversation(history)
+        elif conversation.corpus_hash not in (None, self.catalog.corpus_hash):
+            # An ingest changed the trials since the last turn: read the chat again against the new ones.
+            fresh = self.conversation(conversation.questions)
+            conversation.previous, conversation.corpus_hash = fresh.previous, fresh.corpus_hash
+        plan = self.plan(raw, conversation.previous)
+        conversation.remember(raw, plan, self.catalog.corpus_hash)
         answer = self._write(raw, plan)
         if self.writer is not None and answer.behavior == "answer":
             answer = self.writer.rewrite(answer, self.sources_for(answer, plan))
@@ -267,8 +265,7 @@ class Assistant:
                     context = trial_claims(catalog.trials[plan.focus[0]], ["condition"], plan.asked, compact=True)
                 return done("no_info", [*claims, Claim(phrases.NO_INFO_WHO_KNOWS), *context])
             if no_info_topics:
-                plan.attributes = strong
-                claims = self._trial_claims(plan)
+                claims = self._trial_claims(plan, strong)
                 claims += self._no_info_claims(no_info_topics, plan, with_context=False)
             return done("answer", claims)
 
@@ -295,8 +292,7 @@ class Assistant:
         replaced = {r for a in answered for r in a.replaces}
         others = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO and a not in replaced]
         if others:
-            plan.attributes = others
-            said = self._trial_claims(plan)
+            said = self._trial_claims(plan, others)
             known = {w for c in said for w in tokens(c.text)}
             # A record line that only repeats what the key facts just said ("Status: withdrawn...") goes.
             claims = said + [c for c in claims if not set(tokens(LABEL.sub(" ", c.basis or c.text))) <= known]
@@ -305,17 +301,18 @@ class Assistant:
             claims += self._no_info_claims(topics, plan, with_context=False)
         return done("answer", claims)
 
-    def _trial_claims(self, plan: Plan) -> list[Claim]:
+    def _trial_claims(self, plan: Plan, attributes: list[str] | None = None) -> list[Claim]:
         catalog = self.catalog
+        attributes = plan.attributes if attributes is None else attributes
         focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
         if len(focus) == 1:
             doc = catalog.trials[focus[0]]
-            return trial_claims(doc, plan.attributes, plan.asked, naming=plan.naming)
+            return trial_claims(doc, attributes, plan.asked, naming=plan.naming)
         if plan.compare:
             claims = compare_claims([catalog.trials[t] for t in focus], smaller=plan.smaller)
         else:
             claims = [Claim(phrases.AMBIGUOUS_LEAD)]
-        attributes = plan.attributes or ["size"]
+        attributes = attributes or ["size"]
         if plan.compare and claims:
             # The sizes are already side by side; say only what else was asked.
             attributes = [a for a in attributes if a != "size"]
@@ -335,12 +332,13 @@ class Assistant:
         return claims
 
     # -- streaming --------------------------------------------------------------------------------
-    def answer_stream(self, question: str, history: Iterable = ()) -> Iterable[str | Answer]:
+    def answer_stream(self, question: str, history: Iterable = (),
+                      conversation: Conversation | None = None) -> Iterable[str | Answer]:
         """answer() for a UI that shows text as it comes: yields the LLM writer's growing text (str,
         already validated, its [n] final), then always ends with the Answer, which replaces that text
         (it may be the grounded fallback). Without a writer, or for a gated question, only the Answer."""
         if self.writer is None:
-            yield self.answer(question, history)
+            yield self.answer(question, history, conversation)
             return
         import queue
 
@@ -351,7 +349,7 @@ class Assistant:
         def run() -> None:
             try:
                 with partial_text_sink(out.put):
-                    out.put(self.answer(question, history))
+                    out.put(self.answer(question, history, conversation))
             except BaseException as exc:  # re-raised in the caller's thread
                 out.put(exc)
 

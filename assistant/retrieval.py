@@ -11,6 +11,7 @@ from llama_index.core.schema import QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from .catalog import Catalog
+from .vectors import QueryVectors
 
 logger = logging.getLogger(__name__)
 # bm25s sets its own logger to DEBUG when imported, which floods every CLI run with index messages.
@@ -34,11 +35,13 @@ def _bm25_text(node: TextNode) -> TextNode:
 
 
 class HybridRetriever:
-    def __init__(self, catalog: Catalog, vector_store, embed_model, top_k: int = 8, rrf_k: int = 60):
+    def __init__(self, catalog: Catalog, vector_store, embed_model, top_k: int = 8, rrf_k: int = 60,
+                 queries: QueryVectors | None = None):
         self.catalog = catalog
         self.top_k = top_k
         self.rrf_k = rrf_k
         self.embed_model = embed_model
+        self.queries = queries or QueryVectors(embed_model)
         # A read-only index never transforms nodes; naming a parser stops llama-index building its
         # default one, which loads a tiktoken vocabulary (about 1 s of every start).
         index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model,
@@ -52,7 +55,7 @@ class HybridRetriever:
 
     def embed(self, query: str) -> list[float]:
         """The question's embedding, computed once per turn: the safety gate reads it too."""
-        return self.embed_model.get_query_embedding(query)
+        return self.queries(query)
 
     def retrieve(self, query: str, expanded: str, embedding: list[float] | None = None) -> list[Hit]:
         """Dense search on the question as asked; BM25 on the question with lay terms expanded."""

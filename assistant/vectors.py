@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +47,27 @@ def example_vectors(texts: list[str], embed_model, cached: Path | None) -> np.nd
         except OSError as exc:  # a read-only home only costs the next start a re-embedding
             logger.warning("could not cache example vectors in %s: %s", cached, exc)
     return vectors
+
+
+class QueryVectors:
+    """Question embeddings by exact text, most recently used kept: a question asked again (an example
+    question many patients click, a retry, a replayed chat) is not embedded again."""
+
+    def __init__(self, embed_model, size: int = 4096):
+        self.embed_model = embed_model
+        self.size = size
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> list[float]:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                return vector
+        vector = self.embed_model.get_query_embedding(text)  # outside the lock: encodes run side by side
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import importlib.resources
@@ -42,3 +43,28 @@ def load_embed_model(batch_size: int = 32):
 
     logger.info("loading embedding model from %s", model_dir())
     return HuggingFaceEmbedding(model_name=model_dir(), device="cpu", embed_batch_size=batch_size)
+
+
+# A question is a few word pieces: splitting its encode across cores only adds hand-offs, and while
+# serving, concurrent requests already use every core (bench/concurrency.py measures both ways).
+QUERY_THREADS = 1
+
+
+def set_encode_threads(count: int | None = None) -> None:
+    """Threads for each encode from now on: QUERY_THREADS to serve questions, None for every core."""
+    import torch
+
+    torch.set_num_threads(count or os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def all_cores():
+    """Ingest batches are long: they use every core, then the process's setting is restored."""
+    import torch
+
+    before = torch.get_num_threads()
+    set_encode_threads(None)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

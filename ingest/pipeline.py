@@ -10,7 +10,7 @@ from pathlib import Path
 from llama_index.core.schema import MetadataMode, TextNode
 
 from .chunks import chunk_entry
-from .embedding import load_embed_model
+from .embedding import all_cores, load_embed_model
 from .entries import iter_entries, read_file
 from .errors import DuplicateIdError, EntryError, StoreError
 from .lock import Note, ingest_lock
@@ -58,7 +58,8 @@ def _embed(nodes: list[TextNode], batch_size: int) -> None:
     model = load_embed_model(batch_size)
     texts = [n.get_content(MetadataMode.EMBED) for n in nodes]
     order = sorted(range(len(nodes)), key=lambda i: len(texts[i]))
-    vectors = model.get_text_embedding_batch([texts[i] for i in order])
+    with all_cores():
+        vectors = model.get_text_embedding_batch([texts[i] for i in order])
     for i, vector in zip(order, vectors, strict=True):
         nodes[i].embedding = vector
 

@@ -79,3 +79,20 @@ def test_bad_file_is_reported_and_good_entries_still_ingested(corpus_copy: Path)
     report = run_ingest(Settings(), [corpus_copy])
     assert report.added == 10
     assert len(report.errors) == 1 and "broken.md" in report.errors[0] and "YAML" in report.errors[0]
+
+
+def test_ingest_batches_use_every_core_and_serving_keeps_one_thread_per_encode():
+    import os
+
+    import torch
+
+    from ingest.embedding import QUERY_THREADS, all_cores, set_encode_threads
+
+    before = torch.get_num_threads()
+    try:
+        set_encode_threads(QUERY_THREADS)
+        with all_cores():
+            assert torch.get_num_threads() == os.cpu_count()
+        assert torch.get_num_threads() == QUERY_THREADS
+    finally:
+        torch.set_num_threads(before)

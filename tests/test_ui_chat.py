@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 import pytest
 
+from assistant.citations import split_sentences
 from assistant.types import Answer
-from ui.chat import SORRY, respond
+from ui.chat import MAX_PARTIAL_STEPS, SORRY, respond
 from ui.log import ConversationLog
 
 
@@ -17,8 +20,7 @@ def log(tmp_path) -> ConversationLog:
 
 
 def test_streams_then_final_answer_with_linked_markers(assistant, log):
-    steps = list(respond(assistant, "How many people are in the lupus nephritis study?", [],
-                         session_id="s1", log=log))
+    steps = list(respond(assistant, "Tell me about the lupus nephritis study", [], session_id="s1", log=log))
     assert len(steps) > 1 and not any(s.final for s in steps[:-1]) and steps[-1].final
     assert "tc-cite" not in steps[0].html  # markers are linked only once the answer is complete
     final = steps[-1]
@@ -40,7 +42,7 @@ def test_follow_up_uses_history_strings_and_gradio_parts(assistant):
 
 def test_a_failing_assistant_apologises_and_the_turn_is_still_logged(log, caplog):
     class Broken:
-        def answer(self, question, history):
+        def answer(self, question, history, conversation=None):
             raise RuntimeError("index gone")
 
         def config(self):
@@ -74,7 +76,7 @@ def test_live_llm_text_streams_and_a_patient_leaving_mid_stream_still_logs_once(
     """With an LLM writer the assistant yields growing text; closing the stream early still logs the turn."""
 
     class Streaming:
-        def answer_stream(self, question, history):
+        def answer_stream(self, question, history, conversation=None):
             yield "The vitiligo"
             yield "The vitiligo study includes"
             yield Answer(question, "The vitiligo study includes 48 adults.", "answer")
@@ -90,3 +92,19 @@ def test_live_llm_text_streams_and_a_patient_leaving_mid_stream_still_logs_once(
     assert len(turns) == 1 and turns[0]["answer"] == "The vitiligo study includes 48 adults."
     full = list(respond(Streaming(), "again", [], session_id="s", log=log))
     assert [s.final for s in full] == [False, False, True] and len(log.turns()) == 2
+
+
+def test_a_one_sentence_answer_is_shown_in_one_step(assistant):
+    steps = list(respond(assistant, "How many people are in the lupus nephritis study?", []))
+    assert len(steps) == 1 and steps[0].final and "336" in steps[0].html
+
+
+def test_a_grounded_answer_is_shown_in_a_few_steps_that_end_at_sentences(assistant):
+    steps = list(respond(assistant, "tell me about the vitiligo study", []))
+    final = steps[-1].answer
+    assert final is not None and len(split_sentences(final.text)) > MAX_PARTIAL_STEPS + 1
+    partial = [html.unescape(re.sub(r"<[^>]+>", "", s.html)).replace(" …", "") for s in steps[:-1]]
+    assert 1 <= len(partial) <= MAX_PARTIAL_STEPS
+    assert partial[0] == split_sentences(final.text)[0]  # the first words come as one whole sentence
+    assert all(final.text.startswith(p) and p.endswith((".", "?", "!")) for p in partial)
+

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from assistant.conversation import Conversation
 from assistant.engine import Assistant
 from assistant.phrases import NOT_ADVICE_NOTE
+from ingest.embedding import QUERY_THREADS, set_encode_threads
 from ingest.settings import Settings
 
 from . import guide
@@ -26,7 +28,7 @@ from .web import WebGuard, cap_question, private_temp, use_upload_dir
 
 logger = logging.getLogger(__name__)
 
-# A short pause between streamed steps, so the answer visibly builds up instead of arriving at once.
+# A short pause between the few streamed steps, so the answer visibly builds up sentence by sentence.
 STREAM_PAUSE = 0.03
 NOTE_HTML = (f"<p id='not-advice' role='note'>{text(NOT_ADVICE_NOTE)} "
              "In an emergency, call your local emergency number.</p>")
@@ -40,6 +42,7 @@ class ChatState:
 
     session_id: str = field(default_factory=new_session_id)
     questions: list[str] = field(default_factory=list)
+    conversation: Conversation = field(default_factory=Conversation)  # what follow-ups continue from
     messages: list[dict] = field(default_factory=list)
     turn_ids: dict[int, int | None] = field(default_factory=dict)  # chat message index -> log row
     disliked: int | None = None  # the log row waiting for an optional "what was wrong?"
@@ -80,7 +83,8 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
         shown = [*state.messages, {"role": "user", "content": question_html(message)}]
         clear = ""  # empty the question box once, on the first step only
         hide = gr.update(visible=False)  # a new question closes an open "what was wrong?"
-        for reply in respond(assistant, message, state.questions, session_id=state.session_id, log=log):
+        for reply in respond(assistant, message, session_id=state.session_id, log=log,
+                             conversation=state.conversation):
             bot = {"role": "assistant", "content": reply.html}
             if reply.final:
                 state.messages = [*shown, bot]
@@ -185,6 +189,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
     from starlette.middleware import Middleware
 
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    set_encode_threads(QUERY_THREADS)
     app.queue(default_concurrency_limit=8)
     # run_history=False: Gradio would otherwise keep each patient's questions in the browser's storage.
     # No file routes at all (WebGuard no_files): the patient page neither uploads nor downloads.

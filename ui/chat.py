@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from assistant.citations import split_sentences
+from assistant.conversation import Conversation
 from assistant.engine import Assistant
 from assistant.types import Answer
 
@@ -15,7 +17,9 @@ from .render import answer_html, partial_html
 
 logger = logging.getLogger(__name__)
 
-WORDS_PER_STEP = 4
+# A grounded answer is complete at once; it is shown in a few steps at sentence ends, because each
+# step re-sends the chat and costs the server as much as the answer itself.
+MAX_PARTIAL_STEPS = 2
 SORRY = "Sorry, something went wrong while answering. Please try again, or ask in other words."
 
 
@@ -41,18 +45,20 @@ def respond(
     *,
     session_id: str = "",
     log: ConversationLog | None = None,
+    conversation: Conversation | None = None,
 ) -> Iterator[Reply]:
-    """Answer ``message`` given earlier ``history`` (strings or chat messages); yield the growing answer.
+    """Answer ``message`` given earlier ``history`` (strings or chat messages) or the chat's
+    ``conversation`` state (kept by the caller, updated once per turn); yield the growing answer.
 
     With an LLM writer the checked text streams as the writer produces it; a grounded answer is
     complete at once and is shown a few words at a time. Either way the turn is logged exactly once,
-    as soon as the answer is final: before the word-by-word display, and even if the patient leaves
-    while an LLM is still writing.
+    as soon as the answer is final: before it is displayed, and even if the patient leaves while an
+    LLM is still writing.
     """
     if isinstance(message, dict):
         message = message.get("text", "")
     message = valid_text(message or "")
-    items = _answer_items(assistant, message, history or [])
+    items = _answer_items(assistant, message, history or [], conversation)
     answer, live = None, False
     try:
         for item in items:
@@ -71,20 +77,30 @@ def respond(
     turn_id = _record(log, session_id, answer, assistant)
     # An emergency is shown whole at once: no typing effect delays the numbers to call.
     if not live and answer.behavior != "emergency":
-        words = answer.text.split(" ")
-        for end in range(WORDS_PER_STEP, len(words), WORDS_PER_STEP):
-            yield Reply(partial_html(" ".join(words[:end])), turn_id=turn_id)
+        for shown in partial_steps(answer.text):
+            yield Reply(partial_html(shown), turn_id=turn_id)
     html = answer_html(answer, uuid.uuid4().hex[:8], trial_count=_trial_count(assistant))
     yield Reply(html, final=True, turn_id=turn_id, answer=answer)
 
 
-def _answer_items(assistant: Assistant, message: str, history: list) -> Iterator:
+def partial_steps(text: str) -> list[str]:
+    """The text shown before the whole answer: up to MAX_PARTIAL_STEPS growing prefixes ending at a
+    sentence end, the first as soon as possible (the first sentence)."""
+    sentences = split_sentences(text)
+    if len(sentences) < 2:
+        return []
+    ends = [1] + [round(len(sentences) * k / MAX_PARTIAL_STEPS) for k in range(1, MAX_PARTIAL_STEPS)]
+    ends = sorted({e for e in ends if 0 < e < len(sentences)})
+    return [" ".join(sentences[:e]) for e in ends]
+
+
+def _answer_items(assistant: Assistant, message: str, history: list, conversation: Conversation | None) -> Iterator:
     """The assistant's growing text (str) then its Answer; answer_stream only exists with LLM support."""
     stream = getattr(assistant, "answer_stream", None)
     if stream is None:
-        yield assistant.answer(message, history)
+        yield assistant.answer(message, history, conversation)
     else:
-        yield from stream(message, history)
+        yield from stream(message, history, conversation)
 
 
 def _finish(items: Iterator, message: str) -> Answer:

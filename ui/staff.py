@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.types import BEHAVIORS
+from ingest.embedding import QUERY_THREADS, set_encode_threads
 
 from .log import REASONS, VERDICTS, ConversationLog, LogError, TurnFilter
 from .staff_auth import LoginGuard, make_checker
@@ -218,6 +219,7 @@ def launch_staff(app: gr.Blocks, users: dict[str, str], host: str = "127.0.0.1",
     from evaluation.dataset import MAX_FILE_BYTES
 
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    set_encode_threads(QUERY_THREADS)
     app.queue(default_concurrency_limit=4)
     middleware = [Middleware(WebGuard), Middleware(LoginGuard, title="TrialChat staff sign-in"),
                   Middleware(ExportDownloads, exports=app.trialchat_exports)]
