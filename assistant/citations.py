@@ -97,14 +97,20 @@ def _with_markers(text: str, numbers: list[int]) -> str:
 
 
 def render(claims: list[Claim], chunks: dict[str, TextNode]) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """Drop claims whose sources are unknown or don't support them; number the rest in order."""
+    """Drop claims whose sources are unknown or don't support them, and repeats of a sentence already
+    made from the same sources (two answer parts can reach it); number the rest in order."""
     numbering: dict[str, int] = {}
     sentences: list[str] = []
     citations: list[Citation] = []
     checks: list[SentenceCheck] = []
+    said: set[str] = set()
     for claim in claims:
+        key = " ".join(claim.text.lower().split())
         if not claim.sources:
+            if key in said:
+                continue
             sentences.append(claim.text)
+            said.add(key)
             continue
         basis = claim.basis or claim.text
         good = [
@@ -114,6 +120,9 @@ def render(claims: list[Claim], chunks: dict[str, TextNode]) -> tuple[str, list[
         if not good:
             logger.info("dropped unsupported sentence: %s", claim.text)
             checks.append(SentenceCheck(claim.text, [], False))
+            continue
+        # The same words about another trial ("Status: recruiting") are another fact: kept.
+        if f"{key} {sorted(good)}" in said:
             continue
         numbers = []
         for source in dict.fromkeys(good):
@@ -133,6 +142,7 @@ def render(claims: list[Claim], chunks: dict[str, TextNode]) -> tuple[str, list[
                 )
             numbers.append(numbering[source])
         sentences.append(_with_markers(claim.text, numbers))
+        said.add(f"{key} {sorted(good)}")
         checks.append(SentenceCheck(claim.text, numbers, True))
     return " ".join(sentences), citations, checks
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     ingest_wait: float = Field(
         default=120.0, ge=0, description="Seconds an ingest waits for another ingest of the same store to finish."
     )
+    serve_concurrency: int = Field(
+        default=8, ge=1, le=64,
+        description="Chat answers the patient app works on at once; more wait in its queue (bench/concurrency.py).",
+    )
     llm: str | None = Field(
         default=None,
         description="Optional LLM answer writer as PROVIDER:MODEL (ollama, openai, llamacpp); unset = grounded.",

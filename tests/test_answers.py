@@ -136,3 +136,18 @@ def test_every_cited_sentence_passed_the_support_check(assistant):
     for question in ["tell me about the kidney lupus study", "which trials are phase 3?", "what is CLASI-70?"]:
         answer = assistant.answer(question)
         assert answer.checks and all(check.supported for check in answer.checks if check.citations)
+
+
+def test_a_sentence_repeated_from_the_same_source_is_said_once(assistant):
+    from assistant.citations import render
+    from assistant.types import Claim
+
+    first, second = (assistant.catalog.trials[t].nodes[0] for t in list(assistant.catalog.trials)[:2])
+    basis = [node.get_content().split("\n")[0] for node in (first, second)]
+    said = Claim("It says this.", [first.node_id], basis=basis[0])
+    claims = [said, said, Claim("It says this.", [second.node_id], basis=basis[1]),
+              Claim("Ask the study team."), Claim("Ask the study team.")]
+    text, citations, _ = render(claims, assistant.catalog.by_id)
+    # The same words from another trial's passage are another fact and stay.
+    assert text.count("It says this") == 2 and text.count("Ask the study team") == 1
+    assert [c.chunk_id for c in citations] == [first.node_id, second.node_id]

@@ -185,12 +185,12 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
     return app
 
 
-def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, concurrency: int = 8):
     from starlette.middleware import Middleware
 
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     set_encode_threads(QUERY_THREADS)
-    app.queue(default_concurrency_limit=8)
+    app.queue(default_concurrency_limit=concurrency)
     # run_history=False: Gradio would otherwise keep each patient's questions in the browser's storage.
     # No file routes at all (WebGuard no_files): the patient page neither uploads nor downloads.
     result = app.launch(server_name=host, server_port=port, prevent_thread_lock=True, share=False,

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 # A grounded answer is complete at once; it is shown in a few steps at sentence ends, because each
 # step re-sends the chat and costs the server as much as the answer itself.
-MAX_PARTIAL_STEPS = 2
+MAX_PARTIAL_STEPS = 1
 SORRY = "Sorry, something went wrong while answering. Please try again, or ask in other words."
 
 

@@ -224,7 +224,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     settings = _settings(ctx)
     assistant = make_assistant(settings, require_store=False)
     click.echo(f"TrialChat patient chat on http://{host}:{port} (conversation log: {settings.log_path})")
-    launch(create_app(assistant, settings, ConversationLog(settings.log_path)), host, port)
+    launch(create_app(assistant, settings, ConversationLog(settings.log_path)), host, port,
+           concurrency=settings.serve_concurrency)
 
 
 @main.command()
