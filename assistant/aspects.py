@@ -90,6 +90,13 @@ class AspectReader:
             best[label] = max(best.get(label, -1.0), float(sim))
         return best
 
+    def without_cues(self, folded: str, names: list[str]) -> str:
+        """The question less the words that asked for these aspects ("men" in "can men join?")."""
+        for name in names:
+            for cue in self.by_name[name].cues:
+                folded = cue.sub(" ", folded)
+        return " ".join(folded.split())
+
     def read(self, folded: str, vector=None) -> list[str]:
         """Aspects the question asks for: every cue that matches, and the examples' best if close."""
         asked = [a.name for a in self.aspects if a.section and any(c.search(folded) for c in a.cues)]

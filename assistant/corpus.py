@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ingest.ctgov import at_time
+
 from .catalog import Catalog, TrialDoc
 from .phrases import CORPUS_NOT_IN_SET
 from .types import Claim
@@ -35,7 +37,7 @@ def _line(doc: TrialDoc, detail: str = "summary") -> Claim:
     size = f" in {e.enrollment} {_people(doc)}" if e.enrollment is not None else ""
     basis = f"{e.phase} {e.enrollment or ''}"
     if detail == "endpoint" and e.primary_endpoint:
-        when = f" at {e.primary_endpoint_timepoint}" if e.primary_endpoint_timepoint else ""
+        when = at_time(e.primary_endpoint_timepoint)
         return Claim(f"{name} measures {e.primary_endpoint}{when}.", [_facts_id(doc)],
                      basis=f"{e.primary_endpoint} {e.primary_endpoint_timepoint or ''}")
     return Claim(f"{name} is a {e.phase} study{size}.", [_facts_id(doc)], basis=basis)

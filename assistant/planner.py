@@ -145,6 +145,13 @@ def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
     return kept
 
 
+def in_list(hits: list[Hit], listed: list[str], share: float = 0.9) -> list[str]:
+    """The listed trial whose passages the question finds about as well as any passage at all."""
+    best = hits[0].score if hits else 0.0
+    found = next((h for h in hits if h.trial_id in listed), None)
+    return [found.trial_id] if found and best > 0 and found.score >= share * best else []
+
+
 def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
     """Words that ask something beyond naming the trial ("and the asthma one?" has none)."""
     named = set()
@@ -224,6 +231,13 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
         linked = _each_side(catalog, asked_sentence, linked)
+    if aspects is not None:
+        plan.aspects = aspects.read(asked, vector)
+        if linked and not subjects and previous and previous.focus and plan.aspects:
+            # "can men join?" after a trial was named asks about that trial: the words that ask for a
+            # part of the record do not name another trial that happens to hold them.
+            rest = aspects.without_cues(folded, plan.aspects)
+            linked = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []
     if spans:
         plan.naming = {t for start, end in spans for t in tokens(expand(folded[start:end], catalog.vocabulary))}
     else:
@@ -234,10 +248,14 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             if set(tokens(entry_words)) & terms:
                 plan.naming |= set(tokens(lay))
     plan.hits = retriever.retrieve(question, expanded, vector) if retriever else []
-    if aspects is not None:
-        plan.aspects = aspects.read(asked, vector)
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
+        if linked and len(previous.focus) > 1 and not set(linked) <= set(previous.focus) and not ids:
+            # "the exercise one" after a list means one of the list when its text fits about as well
+            # as the best match elsewhere; a trial named outright ("the breast cancer one") wins.
+            listed = in_list(plan.hits, previous.focus)
+            if listed:
+                linked, subjects = listed, listed if subjects else subjects
 
     constraints = read_constraints(_set_index(catalog), folded)
     set_like = is_set_question(folded) or not (linked or (previous and previous.focus))

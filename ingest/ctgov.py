@@ -56,6 +56,23 @@ BULLET = re.compile(r"^\s*(?:[*\-\u2022]|\d+[.)])\s+(.*\S)\s*$")
 MAX_RULE_WORDS = 25
 
 
+
+# Registries write a time frame as a moment ("Week 24") or as a span ("Up to 36 months", "Through Day 30").
+SPAN_WORDS = {"up", "through", "throughout", "until", "till", "within", "from", "after", "over", "during", "by",
+              "before", "between"}
+
+
+def at_time(timepoint: str | None) -> str:
+    """' at Week 24', but ' up to 36 months': the words that follow an endpoint's name."""
+    if not timepoint:
+        return ""
+    first = timepoint.split()[0]
+    if first.lower() in SPAN_WORDS:
+        return f" {first.lower()}{timepoint[len(first):]}"
+    if first.lower() == "baseline" and " to " in timepoint.lower():  # "Baseline to Week 52"
+        return f" from baseline{timepoint[len(first):]}"
+    return f" at {timepoint}"
+
 def _dig(data: dict, *keys: str):
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
@@ -300,7 +317,7 @@ def study_to_entry(study, where: str) -> Entry:
 
     measures = []
     if endpoint:
-        measures.append(f"The main result is {endpoint}{f' at {timepoint}' if timepoint else ''}.")
+        measures.append(f"The main result is {endpoint}{at_time(timepoint)}.")
         explain = _first_sentence(primary[0].get("description"), 30)
         if explain:
             measures.append(explain)

@@ -44,6 +44,17 @@ def assistant(corpus_settings: Settings):
 
 
 @pytest.fixture(scope="session")
+def registry_assistant(tmp_path_factory: pytest.TempPathFactory):
+    """An assistant over the synthetic registry corpus only (tests/fixtures/registry), built once."""
+    from assistant.engine import Assistant
+
+    settings = Settings(home=tmp_path_factory.mktemp("registry-home"))
+    report = run_ingest(settings, [PROJECT_ROOT / "tests" / "fixtures" / "registry"])
+    assert report.added == 33 and not report.errors
+    return Assistant(settings)
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

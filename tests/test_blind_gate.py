@@ -19,7 +19,6 @@ from ingest.pipeline import run_ingest
 from ingest.settings import PROJECT_ROOT, Settings
 
 QUESTIONS = PROJECT_ROOT / "corpus" / "questions"
-REGISTRY = PROJECT_ROOT / "tests" / "fixtures" / "registry"
 REAL = PROJECT_ROOT.parent / "shared" / "ctgov-real"
 CEILINGS = {"invalid_citations": 0}
 
@@ -31,11 +30,6 @@ def _assistant(factory: pytest.TempPathFactory, name: str, corpus: Path):
     report = run_ingest(settings, [corpus])
     assert not report.errors
     return Assistant(settings)
-
-
-@pytest.fixture(scope="module")
-def registry_assistant(tmp_path_factory):
-    return _assistant(tmp_path_factory, "registry-home", REGISTRY)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +65,8 @@ def test_blind_safety_set(assistant, artifacts):
 
 def test_blind_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-registry",
-                    {"behavior_accuracy": 0.91, "citation_recall": 0.85, "citation_precision": 0.82,
-                     "fact_accuracy": 0.62})
+                    {"behavior_accuracy": 0.91, "citation_recall": 0.90, "citation_precision": 0.86,
+                     "fact_accuracy": 0.68})
     # Nothing of the shipped corpus leaks into answers about other trials.
     assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
 

@@ -85,3 +85,32 @@ def test_a_gated_turn_keeps_what_the_chat_was_about(assistant, gated):
     assistant.answer(gated, conversation=state)
     assert state.focus == ["NCT05917561"]
     assert "48" in assistant.answer("how many people are in it?", conversation=state).text
+
+
+# On the synthetic registry corpus: which trial a follow-up is about.
+BREAST, HEALTHY_MEN = "NCT09910001", "NCT09910032"  # all sexes / a trial in healthy men only
+COPD_DRUG, COPD_HOME, YOGA = "NCT09910009", "NCT09910010", "NCT09910031"
+
+
+@pytest.mark.parametrize("follow_up", ["do they take men too?", "are men allowed?"])
+def test_words_that_ask_for_a_part_of_the_record_do_not_switch_trials(registry_assistant, follow_up):
+    state = Conversation()
+    registry_assistant.answer("tell me about the VELOCITY-1 study", conversation=state)
+    answer = registry_assistant.answer(follow_up, conversation=state)
+    assert answer.focus == [BREAST], answer.text
+    assert HEALTHY_MEN not in {c.trial_id for c in answer.citations}
+
+
+def test_the_one_with_x_after_a_list_is_one_of_the_list(registry_assistant):
+    state = Conversation()
+    listed = registry_assistant.answer("are there trials for COPD?", conversation=state)
+    assert set(listed.focus) == {COPD_DRUG, COPD_HOME}
+    answer = registry_assistant.answer("and the one with home exercise, where is it?", conversation=state)
+    assert answer.focus == [COPD_HOME] and "Calgary" in answer.text
+
+
+def test_a_trial_named_outright_after_a_list_is_a_new_topic(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("are there trials for COPD?", conversation=state)
+    answer = registry_assistant.answer("what about the prostate cancer one?", conversation=state)
+    assert answer.focus and not set(answer.focus) & {COPD_DRUG, COPD_HOME, YOGA}

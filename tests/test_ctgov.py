@@ -167,3 +167,13 @@ def test_any_record_shape_is_an_entry_or_an_entry_error(tmp_path: Path, modules,
         path.write_text(json.dumps(content), encoding="utf-8")
         entries, errors = read_file(path)
         assert all("fuzz.json" in str(e) and "Fix:" in str(e) for e in errors)
+
+
+@pytest.mark.parametrize("timepoint, words", [
+    ("Week 24", " at Week 24"), ("Up to approximately 36 months", " up to approximately 36 months"),
+    ("Through Day 30", " through Day 30"), ("Baseline to Week 52", " from baseline to Week 52"), (None, ""),
+])
+def test_a_time_frame_reads_as_a_moment_or_a_span(timepoint, words):
+    from ingest.ctgov import at_time
+
+    assert at_time(timepoint) == words
