@@ -32,7 +32,12 @@ GENERIC = frozenset(
 
 # Phrases that sound like a condition but say how or where, e.g. a shot "under the skin".
 NON_ENTITY = re.compile(r"\b(under|into|in|on|through) the skin\b|\bskin (shots?|injections?)\b")
-SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?|adults?|subjects?|volunteers?)\b")
+SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?|adults?|subjects?|volunteers?)\b"
+                          r"|\bthe (\d{2,}) (?:one|study|trial)\b")
+PHASE_MENTION = re.compile(r"\bphase (\d)\b")
+# A phase names a trial only where a name stands ("the SLE phase 4", "a phase 4 one"); "is it phase 2?"
+# and "is that one phase 3 too?" ask about the trial already in focus.
+PHASE_NAMING = re.compile(r"\b(?:the|a|an) (?!one\b)(?:[\w'-]+ ){0,3}?phase (\d)\b")
 
 
 ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
@@ -154,6 +159,8 @@ class Catalog:
         terms |= {t.lower() for t in re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", entry.primary_endpoint or "")}
         if entry.enrollment is not None:
             terms.add(f"n{entry.enrollment}")
+        # "the phase 4 one", "the 376 one": a record's phase and size name it as well as its words.
+        terms |= {f"phase{n}" for n in PHASE_MENTION.findall((entry.phase or "").lower())}
         return terms
 
     def _shared_treatment(self) -> str | None:
@@ -209,6 +216,10 @@ class Catalog:
     def entry(self, trial_id: str) -> Entry:
         return self.trials[trial_id].entry
 
+    def named_with_all(self, words: list[str]) -> set[str]:
+        """Trials whose names, conditions or population hold every one of these words."""
+        return set.intersection(*(set(self._with_term.get(w, ())) for w in words)) if words else set()
+
     def link(self, text: str, expansions: list[str], ratio: float = 0.85) -> tuple[list[str], dict[str, float]]:
         """Trials whose names, conditions or population the question mentions, best first.
 
@@ -218,7 +229,8 @@ class Catalog:
         ``ratio`` of the best (ties mean the question is ambiguous) and every trial's score.
         """
         text = NON_ENTITY.sub(" ", text)
-        words = set(tokens(text)) | {f"n{m.group(1)}" for m in SIZE_MENTION.finditer(text)}
+        words = set(tokens(text)) | {f"n{m.group(1) or m.group(2)}" for m in SIZE_MENTION.finditer(text)}
+        words |= {f"phase{n}" for n in PHASE_NAMING.findall(text)}
         rows = [set(tokens(row)) - words for row in expansions]
         # A trial sharing no term scores 0; the others get exactly the sum they always had.
         scores: dict[str, float] = dict.fromkeys(self.trials, 0)
@@ -228,8 +240,9 @@ class Catalog:
             score = sum(self.idf[t] for t in doc.entity_terms & words)
             # A row counts for the share of its words the trial has: an abbreviation expanded to three words
             # fits a trial with all three fully, one that shares a single word only in part.
+            # Sharing less than half a row ("blood" of "diabetes mellitus blood glucose") is not being named by it.
             score += sum(0.8 * sum(self.idf.get(t, 0.0) for t in doc.entity_terms & row) / len(row)
-                         for row in rows if row)
+                         for row in rows if row and 2 * len(doc.entity_terms & row) >= len(row))
             scores[trial_id] = score
         best = max(scores.values(), default=0.0)
         if best <= 0:

@@ -53,8 +53,20 @@ class Plan:
 
 def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
     """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
-    found = catalog.link(*expand_parts(phrase, catalog.vocabulary))[0]
+    folded, rows = expand_parts(phrase, catalog.vocabulary)
+    found = catalog.link(as_terms(catalog, folded), rows)[0]
     return narrow(catalog, found, phrase) if narrowed else found
+
+
+def as_terms(catalog: Catalog, folded: str) -> str:
+    """A lay phrase of several words ("skin hardening") stands for its lexicon row as one term: its
+    words are not also matched one by one ("skin" would name every skin trial), unless a trial itself
+    is named with all of them ("self harm")."""
+    for lay, _ in lay_matches(folded):
+        words = tokens(lay)
+        if len(words) > 1 and not catalog.named_with_all(words):
+            folded = folded.replace(lay, " ")
+    return folded
 
 
 def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -227,7 +239,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     ids = find_trial_ids(question)
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-    linked = subjects or narrow(catalog, catalog.link(folded, rows)[0], folded)
+    linked = subjects or narrow(catalog, catalog.link(as_terms(catalog, folded), rows)[0], folded)
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
         linked = _each_side(catalog, asked_sentence, linked)

@@ -48,8 +48,8 @@ def _check(assistant, artifacts, name: str, floors: dict[str, float]) -> dict:
     return report
 
 
-SHIPPED_FLOORS = {"behavior_accuracy": 0.90, "citation_recall": 0.82, "citation_precision": 0.82,
-                  "fact_accuracy": 0.76}
+SHIPPED_FLOORS = {"behavior_accuracy": 0.93, "citation_recall": 0.89, "citation_precision": 0.84,
+                  "fact_accuracy": 0.85}
 
 
 def test_blind_shipped_set(assistant, artifacts):
