@@ -15,7 +15,8 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from ingest.yamldata import read_yaml
 
 from .vectors import cache_key, example_vectors
 
@@ -50,7 +51,7 @@ class AspectReader:
     """Reads the aspects a question asks for; one instance per process, examples embedded once."""
 
     def __init__(self, embed_model=None, cache_dir: Path | None = None, path: Path = ASPECTS_FILE):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         self.threshold = float(raw["threshold"])
         self.margin = float(raw["margin"])
         self.aspects = [

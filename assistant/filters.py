@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from llama_index.core.schema import TextNode
+
+from ingest.yamldata import read_yaml
 
 from .catalog import Catalog, TrialDoc
 from .text import fold, tokens
@@ -30,7 +31,7 @@ MAX_LINES_PER_TRIAL = 3
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    raw = yaml.safe_load(FILTERS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(FILTERS_FILE)
     compile_ = lambda rows: [(re.compile(r["cue"]), set(r["codes"])) for r in rows]  # noqa: E731
     return {
         "set": [re.compile(c) for c in raw["set_cues"]],

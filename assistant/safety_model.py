@@ -15,7 +15,8 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from ingest.yamldata import read_yaml
 
 from .text import fold
 from .vectors import cache_key, example_vectors, unit
@@ -53,7 +54,7 @@ class Cues:
 
     @classmethod
     def load(cls, path: Path = CUES) -> Cues:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         return cls({k: [re.compile(p) for p in raw[k]] for k in LISTS}, {k: re.compile(raw[k]) for k in SINGLE})
 
     def hit(self, name: str, text: str) -> bool:
@@ -84,7 +85,7 @@ class Cues:
 
 
 def load_examples(path: Path = EXAMPLES) -> tuple[list[str], list[str]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     texts, labels = [], []
     for label in LABELS:
         for text in raw.get(label) or []:

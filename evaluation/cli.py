@@ -87,7 +87,7 @@ def summary_lines(report: dict) -> list[str]:
 def eval_command(ctx: click.Context, file: Path, json_out: Path | None, html_out: Path | None,
                  fail_under: tuple[str, ...], fail_over: tuple[str, ...], limit: int | None) -> None:
     """Score the assistant on the question set FILE (JSONL, or YAML) and print the metrics."""
-    # Imported here: ui.cli imports this module at its end, so a top-level import would be circular.
+    # Imported here: only running an evaluation needs them (`trialchat --help` lists this command).
     from ingest.errors import TrialChatError
     from ui.cli import make_assistant
 

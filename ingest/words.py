@@ -7,7 +7,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
+from .yamldata import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 
 @cache
 def words() -> dict:
-    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    return read_yaml(WORDS_FILE)
 
 
 def known(kind: str) -> dict:
