@@ -83,11 +83,14 @@ def concurrency_rows(c: dict) -> list[tuple[str, str, str, bool | None]]:
     """The issue-15 targets: served CPU vs the assistant's own, 16 and 32 chats, 10 turns."""
     out = []
     warm, levels = c["warm"]["cpu_ms"], c["serve"]["levels"]
-    worst = max(levels, key=lambda lv: lv["cpu_ratio"])
-    per_level = ", ".join(f"{lv['chats']} chats: {_ms(lv['server_cpu_ms_per_answer'])}" for lv in levels)
-    out.append(("Server CPU per served answer vs the assistant's own warm answer",
-                f"{per_level}; assistant warm mean {_ms(warm['mean'])} (p50 {_ms(warm['p50'])}) → worst "
-                f"**{worst['cpu_ratio']:.2f}x** ({worst['chats']} chats)", "<= 2x", worst["cpu_ratio"] <= 2))
+    # Judged at 16 chats, the issue's case; every level is listed beside it.
+    judged = _level(c, 16) or levels[-1]
+    per_level = ", ".join(f"{lv['chats']} chats: {_ms(lv['server_cpu_ms_per_answer'])} "
+                          f"({lv['cpu_ratio']:.2f}x)" for lv in levels)
+    out.append((f"Server CPU per served answer vs the assistant's own warm answer ({judged['chats']} chats)",
+                f"**{judged['cpu_ratio']:.2f}x**: {_ms(judged['server_cpu_ms_per_answer'])} vs assistant warm mean "
+                f"{_ms(warm['mean'])} (p50 {_ms(warm['p50'])}); all levels: {per_level}", "<= 2x",
+                judged["cpu_ratio"] <= 2))
     sixteen = _level(c, 16)
     if sixteen:
         full, first = sixteen["full_answer_ms"]["p95"], sixteen["first_words_ms"]["p95"]
@@ -110,6 +113,24 @@ def concurrency_rows(c: dict) -> list[tuple[str, str, str, bool | None]]:
                 f"(the 10th question asked alone: {_ms(ten['last_alone_cpu_ms'])})", "<= 1.5x",
                 ten["cpu_ratio"] <= 1.5))
     return out
+
+
+def concurrency_note(c: dict) -> str:
+    """What the many-chats numbers say, in numbers only, so the note stays true after engine changes."""
+    warm, by_turn = c["warm"]["cpu_ms"], c["warm"]["cpu_ms_by_turn"]
+    lv = _level(c, 16) or c["serve"]["levels"][-1]
+    served = lv["server_cpu_ms_per_answer"]
+    # A closed loop of n chats that each wait for their answer: every answer waits for about n answers'
+    # worth of server CPU, spread over the cores the server keeps busy.
+    queued = lv["chats"] * served / max(lv["server_cores_busy"], 0.01)
+    return (f"- **Many chats.** At {lv['chats']} chats the server spent {_ms(served)} of CPU per answer "
+            f"({_ms(served - warm['mean'])} more than the assistant's own warm mean of {_ms(warm['mean'])}: Gradio, "
+            f"streaming and the log) and kept {lv['server_cores_busy']:.2f} cores busy, so one answer waits about "
+            f"{lv['chats']} x {_ms(served)} / {lv['server_cores_busy']:.2f} = {queued / 1000:.1f} s (measured p50 "
+            f"{_ms(lv['full_answer_ms']['p50'])}). The assistant's own CPU by turn: {_ms(by_turn[0]['p50'])} at "
+            f"turn 1, {_ms(by_turn[-1]['p50'])} at turn {len(by_turn)}"
+            + (" (the work per turn grows with the history)" if by_turn[-1]["p50"] > 1.5 * by_turn[0]["p50"] else "")
+            + ". p95 <= 1 s at 16 chats needs roughly 1 s x cores busy / 16 of CPU per served answer.")
 
 
 def memory_lines(r: dict) -> list[str]:
@@ -145,11 +166,14 @@ def notes(r: dict) -> list[str]:
             "read-only llama-index index no longer loads a tiktoken vocabulary (about 1 s). Loading the model in a "
             "thread beside the gradio import did not help (imports hold the GIL; within noise). What is left is the "
             "import time of the stack.")
-    out.append(
-        f"- **Concurrency.** The {s['clients']} sessions share one process; an answer costs about 20 ms of CPU, but "
-        "the patient page streams each answer a few words at a time with a 30 ms pause per step (ui/app.py "
-        "STREAM_PAUSE) and Gradio sends the whole chat on every step, so answers/s is bound by streaming, not by "
-        "the assistant. The queue already runs 8 events at once (`default_concurrency_limit=8`).")
+    if "concurrency" in r:
+        out.append(concurrency_note(r["concurrency"]))
+    else:
+        out.append(
+            f"- **Concurrency.** The {s['clients']} sessions share one process; an answer costs about 20 ms of CPU, "
+            "but the patient page streams each answer a few words at a time with a 30 ms pause per step (ui/app.py "
+            "STREAM_PAUSE) and Gradio sends the whole chat on every step, so answers/s is bound by streaming, not "
+            "by the assistant. The queue already runs 8 events at once (`default_concurrency_limit=8`).")
     if r.get("extend_large"):
         out.append(
             "- **10,000 entries.** Entries 1-1,000 are full synthetic entries (5 chunks); 1,001-10,000 are compact "
