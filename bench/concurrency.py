@@ -1,9 +1,10 @@
-"""Many patients at once: 1, 8, 16 and 32 gradio_client chats of 4-turn conversations against one
+"""Many patients at once: 1, 8, 16 and 32 chats of 4-turn conversations against one
 `trialchat serve` on the shipped corpus, each level for a fixed time; server CPU per served answer
 beside the assistant's own warm-answer CPU; correctness under load (errors, cross-talk, the log).
 
     .venv/bin/python -m bench.concurrency --home /tmp/tc-bench --seconds 20
 
+Each chat speaks Gradio's queue protocol through bench/sse_chat.py, one session per conversation.
 --home is a scratch TRIALCHAT_HOME (default: a temp folder): the shipped corpus is ingested into it
 and the served chats are written to its conversation log. Prints a table, then JSON on the last line.
 """
@@ -11,6 +12,7 @@ and the served chats are written to its conversation log. Prints a table, then J
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -20,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -28,23 +29,25 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
+import httpx
+
 from ingest.settings import PROJECT_ROOT, Settings
 
+from . import sse_chat
 from .concurrency_local import loadavg
 from .conversations import conversations
 from .latency import percentile
-from .serve_bench import BIN, CLIENT, OFFLINE, _proc_status, _stop, _wait_http, free_port
+from .serve_bench import BIN, OFFLINE, _proc_status, _stop, _wait_http, free_port
 
 LEVELS = (1, 8, 16, 32)
 TURNS = 4
-POLL = 0.005  # how often a chat looks for the first streamed words: well under the 300 ms target
 TURN_TIMEOUT = 120.0
 TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass
 class ConvRun:
-    """One conversation as one chat ran it: a session of its own (gradio_client session hash)."""
+    """One conversation as one chat ran it: a session of its own (its own Gradio session hash)."""
 
     conv: int
     sent: list[str] = field(default_factory=list)
@@ -65,68 +68,47 @@ def _text(message: dict) -> str:
     return content if isinstance(content, str) else ""
 
 
-def _chatbot(output) -> list[dict]:
-    value = output[0] if isinstance(output, tuple) else output  # (chatbot, question box) per update
-    return value if isinstance(value, list) else []
-
-
-def _has_words(output, messages: int) -> bool:
-    """True once this turn's assistant message shows text (the typing marker alone does not count)."""
-    chat = _chatbot(output)
-    return (len(chat) == messages and chat[-1].get("role") == "assistant"
-            and bool(plain(_text(chat[-1])).replace("…", "").strip()))
-
-
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process, all its threads included (/proc/PID/stat fields 14 and 15)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def ask(client, question: str, before: int) -> tuple[float, float, list[dict]]:
-    """One chat turn: (seconds to first words, seconds to the full answer, final chatbot value).
-
-    Polls the job's outputs instead of iterating it: Job.__next__ spins with a 1 ms sleep, which with
-    32 chats would take CPU from the server on the same cores.
-    """
-    started = time.perf_counter()
-    job = client.submit(question, api_name="/chat")
-    first, seen = None, 0
-    while first is None and not job.done():
-        outputs = job.outputs()
-        if any(_has_words(o, 2 * before + 2) for o in outputs[seen:]):
-            first = time.perf_counter() - started
-        seen = len(outputs)
-        time.sleep(POLL)
-    result = job.result(timeout=TURN_TIMEOUT)
-    total = time.perf_counter() - started
-    return (first if first is not None else total), total, _chatbot(result)
-
-
-def converse(client, turns: list[str], run: ConvRun, deadline: float = float("inf")) -> None:
-    """One conversation in a new session of ``client``; no new turn starts after ``deadline``."""
-    client.reset_session()  # a new session: the server starts a new ChatState and log session
+async def converse(chat: sse_chat.Chat, turns: list[str], run: ConvRun, deadline: float = float("inf")) -> None:
+    """One conversation in ``chat``'s session; no new turn starts after ``deadline``."""
     for question in turns:
         if time.perf_counter() >= deadline:
             return
         try:
-            first, total, run.chat = ask(client, question, len(run.sent))
+            turn = await chat.ask(question)
         except Exception as exc:  # counted, not raised: the level's numbers say how many failed
-            run.error = repr(exc)[:300]
+            run.error = f"{type(exc).__name__}: {exc}"[:300]
             return
         run.sent.append(question)
-        run.times.append((first, total))
+        run.times.append((turn.first_s, turn.total_s))
+        run.chat = turn.chat
 
 
-def chat(client, convs: list[list[str]], start: int, stride: int, deadline: float, out: list[ConvRun]) -> None:
-    """Conversations start, start + stride, ... back to back until ``deadline``: concurrent chats
-    start on different conversations."""
-    k = start
-    while time.perf_counter() < deadline:
-        run = ConvRun(k % len(convs))
-        out.append(run)
-        converse(client, convs[run.conv], run, deadline)
-        k += stride
+async def drive(url: str, convs: list[list[str]], chats: int, seconds: float | None) -> list[ConvRun]:
+    """``chats`` concurrent chats run conversations start, start + chats, ... back to back until
+    ``seconds`` pass (concurrent chats start on different conversations). Each conversation is a
+    new session: the server starts a new ChatState and log session. ``seconds`` None: every
+    conversation once, one chat (the reference run)."""
+    limits = httpx.Limits(max_connections=4 * chats + 8)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(TURN_TIMEOUT), limits=limits, trust_env=False) as http:
+        prefix, fn = await sse_chat.endpoint(http, url)
+        deadline = time.perf_counter() + (seconds if seconds is not None else float("inf"))
+        runs: list[ConvRun] = []
+
+        async def one(k: int) -> None:
+            while time.perf_counter() < deadline and (seconds is not None or k < len(convs)):
+                run = ConvRun(k % len(convs))
+                runs.append(run)
+                await converse(sse_chat.Chat(http, prefix, fn), convs[run.conv], run, deadline)
+                k += chats
+
+        await asyncio.gather(*(one(i) for i in range(chats)))
+    return runs
 
 
 def check(runs: list[ConvRun], refs: list[list[str]]) -> list[str]:
@@ -189,48 +171,34 @@ def _ms(values: list[float]) -> dict:
 
 def level(url: str, pid: int, n: int, convs: list[list[str]], seconds: float) -> tuple[dict, list[ConvRun]]:
     """``n`` chats for ``seconds`` (turns in flight at the end finish); server CPU over the same span."""
-    from gradio_client import Client
-
-    clients = [Client(url, **CLIENT) for _ in range(n)]  # outside the window: fetches config
-    runs: list[list[ConvRun]] = [[] for _ in range(n)]
     load, cpu, own = loadavg(), cpu_seconds(pid), time.process_time()
     started = time.perf_counter()
-    threads = [threading.Thread(target=chat, args=(clients[i], convs, i, n, started + seconds, runs[i]))
-               for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    runs = asyncio.run(drive(url, convs, n, seconds))
     wall = time.perf_counter() - started
     cpu, own = cpu_seconds(pid) - cpu, time.process_time() - own
-    flat = [r for chat_runs in runs for r in chat_runs]
-    times = [t for r in flat for t in r.times]
+    times = [t for r in runs for t in r.times]
     answers = len(times)
     return {
         "chats": n, "seconds": seconds, "wall_s": wall, "answers": answers,
         "answers_per_s": answers / wall if wall else 0.0,
         "first_words_ms": _ms([f for f, _ in times]), "full_answer_ms": _ms([t for _, t in times]),
-        "errors": [r.error for r in flat if r.error],
+        "errors": [r.error for r in runs if r.error],
         "server_cpu_s": cpu, "server_cpu_ms_per_answer": 1000 * cpu / answers if answers else float("nan"),
         # Cores the server kept busy. Its Python work holds one GIL (only torch and Chroma release it), so
         # near 1 core while answers queue points at the GIL, not at the machine.
         "server_cores_busy": cpu / wall if wall else 0.0, "bench_cpu_s": own,
         "load": [load, loadavg()],
-    }, flat
+    }, runs
 
 
 def reference(url: str, convs: list[list[str]]) -> tuple[list[list[str]], dict]:
-    """Each conversation once with one client, nothing else running: the answers to compare with."""
-    from gradio_client import Client
-
-    client, refs, times = Client(url, **CLIENT), [], []
-    for turns in convs:
-        run = ConvRun(0)
-        converse(client, turns, run)
-        if run.error or len(run.sent) != len(turns):
-            raise RuntimeError(f"reference run failed on {turns!r}: {run.error}")
-        refs.append([plain(_text(m)) for m in run.chat or [] if m.get("role") == "assistant"])
-        times += run.times
+    """Each conversation once with one chat, nothing else running: the answers to compare with."""
+    runs = asyncio.run(drive(url, convs, 1, None))
+    bad = [r for r in runs if r.error or len(r.sent) != len(convs[r.conv])]
+    if bad or len(runs) != len(convs):
+        raise RuntimeError(f"reference run failed: {bad[0].error if bad else 'conversations missing'}")
+    refs = [[plain(_text(m)) for m in r.chat or [] if m.get("role") == "assistant"] for r in runs]
+    times = [t for r in runs for t in r.times]
     return refs, {"answers": len(times), "full_answer_ms": _ms([t for _, t in times])}
 
 

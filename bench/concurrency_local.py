@@ -1,5 +1,6 @@
-"""The in-process half of bench.concurrency: the assistant's own warm-answer CPU, a 10-turn
-conversation, and query encodes under thread contention. Each runs in a process of its own, never
+"""The in-process half of bench.concurrency: the assistant's own warm-answer CPU
+(``Assistant.answer(question, history, conversation)``, one state per conversation as the served chat
+keeps), a 10-turn conversation, and query encodes under thread contention. Each runs in a process of its own, never
 while `serve` has the same embedded Chroma store open.
 
     python -m bench.concurrency_local warm HOME CONVERSATIONS.json   # JSON on the last line
@@ -15,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.conversation import Conversation
+
 from .conversations import long_conversation
 from .latency import percentile
 
@@ -23,16 +26,17 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _timed(assistant, question: str, history: list[str]) -> tuple[float, float]:
+def _timed(assistant, question: str, history: list[str], state: Conversation) -> tuple[float, float]:
     """(CPU seconds of this process, all threads, and wall seconds) of one answer."""
     cpu, wall = time.process_time(), time.perf_counter()
-    assistant.answer(question, history)
+    assistant.answer(question, history, state)
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
 def _conversation(assistant, turns: list[str]) -> list[tuple[float, float]]:
-    """Answer a conversation in order, each turn with the questions before it as history."""
-    return [_timed(assistant, q, turns[:i]) for i, q in enumerate(turns)]
+    """Answer a conversation in order, as a served chat does: one Conversation state across its turns."""
+    state = Conversation()
+    return [_timed(assistant, q, turns[:i], state) for i, q in enumerate(turns)]
 
 
 def _ms(values: list[float]) -> dict:
@@ -41,16 +45,17 @@ def _ms(values: list[float]) -> dict:
 
 
 def warm_cpu(assistant, convs: list[list[str]], rounds: int = 2) -> dict:
-    """CPU per answer over the benchmark's conversations, after one untimed pass to warm caches."""
+    """CPU per answer over the benchmark's conversations, after a first pass that warms caches (its
+    numbers are kept apart: new questions, as far as a per-text embedding cache goes)."""
     load = [loadavg()]
-    for turns in convs:
-        _conversation(assistant, turns)
+    # The first pass meets each question once: its query embeddings are not cached yet.
+    first = [c for turns in convs for c, _ in _conversation(assistant, turns)]
     timed = [_conversation(assistant, turns) for _ in range(rounds) for turns in convs]
     load.append(loadavg())
     cpu = [c for conv in timed for c, _ in conv]
     by_turn = [_ms([conv[i][0] for conv in timed if len(conv) > i]) for i in range(max(map(len, timed)))]
     return {"answers": len(cpu), "cpu_ms": _ms(cpu), "wall_ms": _ms([w for conv in timed for _, w in conv]),
-            "cpu_ms_by_turn": by_turn, "load": load}
+            "cpu_ms_by_turn": by_turn, "first_pass_cpu_ms": _ms(first), "load": load}
 
 
 def ten_turns(assistant, rounds: int = 5) -> dict:
@@ -59,7 +64,7 @@ def ten_turns(assistant, rounds: int = 5) -> dict:
     turns = long_conversation(10)
     _conversation(assistant, turns)
     timed = [_conversation(assistant, turns) for _ in range(rounds)]
-    alone = [_timed(assistant, turns[-1], []) for _ in range(rounds)]
+    alone = [_timed(assistant, turns[-1], [], Conversation()) for _ in range(rounds)]
     load.append(loadavg())
 
     def med(pairs: list[tuple[float, float]], k: int) -> float:

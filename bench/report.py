@@ -239,7 +239,8 @@ def concurrency_section(c: dict) -> list[str]:
         f"`python -m bench.concurrency` (also part of bench.run): one `trialchat serve` on the shipped corpus; "
         f"{c['conversations']} conversations of {c['turns']} turns (the real multi-turn conversations of "
         "corpus/questions/blind-shipped.jsonl, then the dev set's single-turn questions in groups of 4); for each "
-        f"level, that many gradio_client chats (one session per conversation) run them back to back for "
+        f"level, that many chats (bench/sse_chat.py: Gradio's queue protocol as the browser speaks it; one session "
+        "per conversation) run them back to back for "
         f"{c['serve']['levels'][0]['seconds']:.0f} s. First words: the first streamed update whose answer shows "
         "text. "
         "Server CPU: utime + stime of the serve process (all threads) over the level, divided by its answers. "
@@ -250,9 +251,14 @@ def concurrency_section(c: dict) -> list[str]:
         "",
         *_level_table(c),
         "",
-        f"The assistant's own warm answer, in a process of its own (`Assistant.answer(question, history)`, "
+        f"The assistant's own warm answer, in a process of its own (`Assistant.answer(question, history, "
+        "conversation)` with one state per conversation, as the served chat keeps it; "
         f"time.process_time, {warm['answers']} answers): p50 {_ms(warm['cpu_ms']['p50'])}, mean "
-        f"{_ms(warm['cpu_ms']['mean'])}; by turn, {by_turn}. Load {warm['load'][0]} → {warm['load'][1]}.",
+        f"{_ms(warm['cpu_ms']['mean'])}; by turn, {by_turn}. The served levels repeat questions the reference "
+        "run asked, as these timed passes repeat the first pass, so both sides read query embeddings from a "
+        "cache if the engine keeps one; the first pass (every question new to the process): p50 "
+        f"{_ms(warm.get('first_pass_cpu_ms', {}).get('p50', float('nan')))}. "
+        f"Load {warm['load'][0]} → {warm['load'][1]}.",
         "",
         f"A 10-turn conversation (blind-shipped's five-turn one plus five follow-ups), warm, CPU per turn "
         f"(median of {ten['rounds']}): {turns}; the 10th question alone {_ms(ten['last_alone_cpu_ms'])}. "
