@@ -240,7 +240,7 @@ def serve_part(home: Path, convs: list[list[str]], seconds: float, levels, profi
         out["reference"]["distinct_conversations"] = sum(1 for r in refs if distinct[tuple(r)] == 1)
         for n in levels:
             mark = last_turn_id(log_path)
-            spy = profiled(server.pid, seconds, profile) if n == 16 else None
+            spy = profiled(server.pid, seconds, profile) if n == (16 if 16 in levels else levels[-1]) else None
             result, runs = level(url, server.pid, n, convs, seconds)
             if spy is not None:
                 spy.wait()
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="How long each level runs.")
     parser.add_argument("--levels", default=",".join(map(str, LEVELS)), help="Concurrent chats per level.")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="py-spy raw (collapsed) stacks of the server during the 16-chat level.")
+                        help="py-spy raw (collapsed) stacks of the server during the 16-chat level (else the last).")
     args = parser.parse_args(argv)
     temp = None if args.home else Path(tempfile.mkdtemp(prefix="trialchat-concurrency-"))
     home = args.home or temp / "home"
