@@ -70,7 +70,67 @@ def rows(r: dict) -> list[tuple[str, str, str, bool | None]]:
                 f"update p50 {_ms(s['first_update_ms']['p50'])} / p95 {_ms(s['first_update_ms']['p95'])}; "
                 f"**{s['answers_per_s']:.1f} answers/s**" + (f"; errors: {s['errors']}" if s["errors"] else ""),
                 "measured (no target)", None if not s["errors"] else False))
+    if "concurrency" in r:
+        out += concurrency_rows(r["concurrency"])
     return out
+
+
+def _level(c: dict, chats: int) -> dict | None:
+    return next((lv for lv in c["serve"]["levels"] if lv["chats"] == chats), None)
+
+
+def concurrency_rows(c: dict) -> list[tuple[str, str, str, bool | None]]:
+    """The issue-15 targets: served CPU vs the assistant's own, 16 and 32 chats, 10 turns."""
+    out = []
+    warm, levels = c["warm"]["cpu_ms"], c["serve"]["levels"]
+    # Judged at 16 chats, the issue's case; every level is listed beside it.
+    judged = _level(c, 16) or levels[-1]
+    per_level = ", ".join(f"{lv['chats']} chats: {_ms(lv['server_cpu_ms_per_answer'])} "
+                          f"({lv['cpu_ratio']:.2f}x)" for lv in levels)
+    out.append((f"Server CPU per served answer vs the assistant's own warm answer ({judged['chats']} chats)",
+                f"**{judged['cpu_ratio']:.2f}x**: {_ms(judged['server_cpu_ms_per_answer'])} vs assistant warm mean "
+                f"{_ms(warm['mean'])} (p50 {_ms(warm['p50'])}); all levels: {per_level}", "<= 2x",
+                judged["cpu_ratio"] <= 2))
+    sixteen = _level(c, 16)
+    if sixteen:
+        full, first = sixteen["full_answer_ms"]["p95"], sixteen["first_words_ms"]["p95"]
+        out.append((f"16 concurrent 4-turn chats ({sixteen['answers']} answers in {sixteen['wall_s']:.0f} s)",
+                    f"full answer p95 **{_ms(full)}**, first words p95 **{_ms(first)}**; "
+                    f"{sixteen['answers_per_s']:.1f} answers/s", "p95 <= 1 s; first words p95 <= 300 ms",
+                    full <= 1000 and first <= 300))
+    top = _level(c, 32)
+    if top:
+        bad = len(top["errors"]) + len(top["cross_talk"]) + top["log"]["mismatched_sessions"]
+        log = top["log"]
+        out.append((f"32 concurrent chats ({top['answers']} answers, {log['sessions_sent']} sessions)",
+                    f"**{len(top['errors'])} errors, {len(top['cross_talk'])} cross-talk**; log: {log['rows']} rows "
+                    f"for {log['turns_sent']} turns sent, {log['mismatched_sessions']} sessions that differ "
+                    f"(swap check detects a swapped chat: {top['swap_detected']})",
+                    "0 errors, 0 cross-talk, every turn logged once", bad == 0 and log["rows"] == log["turns_sent"]))
+    ten = c["ten_turns"]
+    out.append(("10-turn conversation, warm: 10th answer vs 1st (CPU)",
+                f"{_ms(ten['turns'][-1]['cpu_ms'])} vs {_ms(ten['turns'][0]['cpu_ms'])} = **{ten['cpu_ratio']:.2f}x** "
+                f"(the 10th question asked alone: {_ms(ten['last_alone_cpu_ms'])})", "<= 1.5x",
+                ten["cpu_ratio"] <= 1.5))
+    return out
+
+
+def concurrency_note(c: dict) -> str:
+    """What the many-chats numbers say, in numbers only, so the note stays true after engine changes."""
+    warm, by_turn = c["warm"]["cpu_ms"], c["warm"]["cpu_ms_by_turn"]
+    lv = _level(c, 16) or c["serve"]["levels"][-1]
+    served = lv["server_cpu_ms_per_answer"]
+    # A closed loop of n chats that each wait for their answer: every answer waits for about n answers'
+    # worth of server CPU, spread over the cores the server keeps busy.
+    queued = lv["chats"] * served / max(lv["server_cores_busy"], 0.01)
+    return (f"- **Many chats.** At {lv['chats']} chats the server spent {_ms(served)} of CPU per answer "
+            f"({_ms(served - warm['mean'])} more than the assistant's own warm mean of {_ms(warm['mean'])}: Gradio, "
+            f"streaming and the log) and kept {lv['server_cores_busy']:.2f} cores busy, so one answer waits about "
+            f"{lv['chats']} x {_ms(served)} / {lv['server_cores_busy']:.2f} = {queued / 1000:.1f} s (measured p50 "
+            f"{_ms(lv['full_answer_ms']['p50'])}). The assistant's own CPU by turn: {_ms(by_turn[0]['p50'])} at "
+            f"turn 1, {_ms(by_turn[-1]['p50'])} at turn {len(by_turn)}"
+            + (" (the work per turn grows with the history)" if by_turn[-1]["p50"] > 1.5 * by_turn[0]["p50"] else "")
+            + ". p95 <= 1 s at 16 chats needs roughly 1 s x cores busy / 16 of CPU per served answer.")
 
 
 def memory_lines(r: dict) -> list[str]:
@@ -109,11 +169,8 @@ def notes(r: dict) -> list[str]:
             "llama-index index no longer loads a tiktoken vocabulary (about 1 s). Loading the model in a thread "
             "beside the gradio import did not help (imports hold the GIL; within noise). What is left is the import "
             "time of gradio, llama-index-core and chromadb, whose package `__init__`s import their whole API.")
-    out.append(
-        f"- **Concurrency.** The {s['clients']} sessions share one process; an answer costs about 20 ms of CPU, but "
-        "the patient page streams each answer a few words at a time with a 30 ms pause per step (ui/app.py "
-        "STREAM_PAUSE) and Gradio sends the whole chat on every step, so answers/s is bound by streaming, not by "
-        "the assistant. The queue already runs 8 events at once (`default_concurrency_limit=8`).")
+    if "concurrency" in r:
+        out.append(concurrency_note(r["concurrency"]))
     if r.get("extend_large"):
         out.append(
             "- **10,000 entries.** Entries 1-1,000 are full synthetic entries (5 chunks); 1,001-10,000 are compact "
@@ -139,6 +196,77 @@ def notes(r: dict) -> list[str]:
         "(so a batch of 32 pads to similar lengths, as SentenceTransformer.encode does when given everything at "
         "once), loads the model only when something changed, and reads front matter with libyaml." + before)
     return out
+
+
+def _level_table(c: dict) -> list[str]:
+    out = ["| Chats | Answers | Answers/s | First words p50 / p95 | Full answer p50 / p95 | Server CPU per answer "
+           "(x warm) | Server cores busy | Bench client CPU | Errors | Cross-talk | Log rows / turns | "
+           "Load avg start → end |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for lv in c["serve"]["levels"]:
+        fw, fa = lv["first_words_ms"], lv["full_answer_ms"]
+        out.append(f"| {lv['chats']} | {lv['answers']} | {lv['answers_per_s']:.1f} | {_ms(fw['p50'])} / "
+                   f"{_ms(fw['p95'])} | {_ms(fa['p50'])} / {_ms(fa['p95'])} | "
+                   f"{_ms(lv['server_cpu_ms_per_answer'])} ({lv['cpu_ratio']:.2f}x) | "
+                   f"{lv['server_cores_busy']:.2f} | {lv['bench_cpu_s']:.1f} s | {len(lv['errors'])} | "
+                   f"{len(lv['cross_talk'])} | {lv['log']['rows']} / {lv['log']['turns_sent']} | "
+                   f"{lv['load'][0]} → {lv['load'][1]} |")
+    return out
+
+
+def _encode_table(c: dict) -> list[str]:
+    out = ["| OMP_WAIT_POLICY | torch threads | Concurrent callers | Encodes/s | p50 | p95 | Load avg |",
+           "|---|---|---|---|---|---|---|"]
+    for key, policy in (("threads", c.get("omp_wait_policy") or "unset"), ("threads_default_wait", "unset")):
+        part = c.get(key) or {"runs": []}
+        for t in part["runs"]:
+            out.append(f"| {policy} | {t['torch_threads']} | {t['callers']} | {t['encodes_per_s']:.0f} | "
+                       f"{_ms(t['p50_ms'])} | {_ms(t['p95_ms'])} | {' → '.join(part['load'])} |")
+    return out
+
+
+def concurrency_section(c: dict) -> list[str]:
+    """Per-level table, the assistant's CPU by turn, the 10-turn conversation and the encode threads."""
+    warm, ten = c["warm"], c["ten_turns"]
+    by_turn = ", ".join(f"turn {i + 1}: {_ms(t['p50'])}" for i, t in enumerate(warm["cpu_ms_by_turn"]))
+    turns = ", ".join(f"{i + 1}: {_ms(t['cpu_ms'])}" for i, t in enumerate(ten["turns"]))
+    ref = c["serve"]["reference"]
+    return [
+        "## Many chats at once",
+        "",
+        f"`python -m bench.concurrency` (also part of bench.run): one `trialchat serve` on the shipped corpus; "
+        f"{c['conversations']} conversations of {c['turns']} turns (the real multi-turn conversations of "
+        "corpus/questions/blind-shipped.jsonl, then the dev set's single-turn questions in groups of 4); for each "
+        f"level, that many chats (bench/sse_chat.py: Gradio's queue protocol as the browser speaks it; one session "
+        "per conversation) run them back to back for "
+        f"{c['serve']['levels'][0]['seconds']:.0f} s. First words: the first streamed update whose answer shows "
+        "text. "
+        "Server CPU: utime + stime of the serve process (all threads) over the level, divided by its answers. "
+        "Cross-talk: each session's final chat must hold exactly its own questions and, tags stripped, the answers "
+        f"a single-client reference run gave ({ref['distinct_conversations']} of {c['conversations']} conversations "
+        "have answers no other conversation has); log: the question sequences of the log's sessions must equal "
+        "the ones sent. The bench's clients run on the same cores as the server (their CPU is in the table).",
+        "",
+        *_level_table(c),
+        "",
+        f"The assistant's own warm answer, in a process of its own (`Assistant.answer(question, history, "
+        "conversation)` with one state per conversation, as the served chat keeps it; "
+        f"time.process_time, {warm['answers']} answers): p50 {_ms(warm['cpu_ms']['p50'])}, mean "
+        f"{_ms(warm['cpu_ms']['mean'])}; by turn, {by_turn}. The served levels repeat questions the reference "
+        "run asked, as these timed passes repeat the first pass, so both sides read query embeddings from a "
+        "cache if the engine keeps one; the first pass (every question new to the process): p50 "
+        f"{_ms(warm.get('first_pass_cpu_ms', {}).get('p50', float('nan')))}. "
+        f"Load {warm['load'][0]} → {warm['load'][1]}.",
+        "",
+        f"A 10-turn conversation (blind-shipped's five-turn one plus five follow-ups), warm, CPU per turn "
+        f"(median of {ten['rounds']}): {turns}; the 10th question alone {_ms(ten['last_alone_cpu_ms'])}. "
+        f"Load {ten['load'][0]} → {ten['load'][1]}.",
+        "",
+        "Query-time encodes (`embed_model.get_query_embedding` of the conversations' questions, one process, "
+        "concurrent Python threads):",
+        "",
+        *_encode_table(c),
+        "",
+    ]
 
 
 def markdown(r: dict, command: str) -> str:
@@ -199,6 +327,7 @@ def markdown(r: dict, command: str) -> str:
         "model: it only retrieves; TrialChat's time includes safety checks, planning, hybrid retrieval (dense + "
         "BM25) and the written, cited answer.",
         "",
+        *(concurrency_section(r["concurrency"]) if "concurrency" in r else []),
         "## Ingest memory",
         "",
         *memory,

@@ -1,7 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md.
 
-    .venv/bin/python -m bench.run            # full: 10, 1,000 and 10,000 entries (about 15-20 min on 2 cores)
-    .venv/bin/python -m bench.run --quick    # 10 and 300 entries, fewer requests (about 4 min)
+    .venv/bin/python -m bench.run            # full: 10, 1,000 and 10,000 entries (about 20-25 min on 2 cores)
+    .venv/bin/python -m bench.run --quick    # 10 and 300 entries, fewer requests (about 7 min)
 
 Each measurement that opens the store runs in a process of its own (`bench.ingest_worker`,
 `bench.latency`, `trialchat serve`), so peak memory is that process's and no two processes share an
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ingest.settings import PROJECT_ROOT
 
-from . import report, serve_bench, synthetic
+from . import concurrency, report, serve_bench, synthetic
 from .latency import as_items, shipped_questions
 
 OFFLINE = serve_bench.OFFLINE
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
         asked = [q["question"] for q in shipped_questions()]
         results["cold_starts"] = [serve_bench.cold_start(home10, asked[0]) for _ in range(2)]
         results["serve"] = serve_bench.run(home10, asked, clients=8, per_client=per_client)
+        log("concurrency: 1, 8, 16 and 32 chats of 4-turn conversations; CPU per answer; 10 turns; threads")
+        results["concurrency"] = concurrency.run(home10, seconds=8 if quick else 20)
     finally:
         results["load_end"] = loadavg()
         results["total_s"] = time.perf_counter() - started

@@ -20,6 +20,9 @@ LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
            "ANONYMIZED_TELEMETRY": "False", "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
            "TRANSFORMERS_VERBOSITY": "error", "TQDM_DISABLE": "1"}
+# Plain HTTP on 127.0.0.1, so no TLS: without ssl_verify=False every httpx call gradio_client makes
+# loads the CA bundle into a new SSL context; with 32 chats that took half a core from the server.
+CLIENT = {"verbose": False, "ssl_verify": False}
 
 
 def free_port() -> int:
@@ -88,7 +91,7 @@ def cold_start(home: Path, question: str) -> dict:
     try:
         _wait_http(server, url)
         http = time.perf_counter() - started
-        first, total = _ask(Client(url, verbose=False), question)
+        first, total = _ask(Client(url, **CLIENT), question)
         answered = time.perf_counter() - started
         return {"http_ready_s": http, "first_update_s": answered - total + first, "first_answer_s": answered}
     finally:
@@ -98,7 +101,8 @@ def cold_start(home: Path, question: str) -> dict:
 def _wait_http(server: subprocess.Popen, url: str) -> None:
     while True:
         if server.poll() is not None:
-            raise RuntimeError(f"serve exited: {server.stderr.read().decode(errors='replace')[-2000:]}")
+            detail = server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else "(stderr not piped)"
+            raise RuntimeError(f"serve exited: {detail}")
         try:
             LOCAL.open(url, timeout=1).close()
             return
@@ -128,7 +132,7 @@ def run(home: Path, questions: list[str], clients: int = 8, per_client: int = 6)
     try:
         _wait_http(server, url)
         out["http_ready_s"] = time.perf_counter() - started
-        client = Client(url, verbose=False)
+        client = Client(url, **CLIENT)
         _ask(client, questions[0])
         out["first_answer_s"] = time.perf_counter() - started
         out["rss_after_first_answer_mb"] = _proc_status(server.pid, "VmRSS")
@@ -140,7 +144,7 @@ def run(home: Path, questions: list[str], clients: int = 8, per_client: int = 6)
 
         def session(i: int) -> None:
             try:
-                own = Client(url, verbose=False)  # one Client is one chat session
+                own = Client(url, **CLIENT)  # one Client is one chat session
                 for k in range(per_client):
                     first, total = _ask(own, questions[(i * per_client + k) % len(questions)])
                     with lock:
