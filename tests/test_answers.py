@@ -151,3 +151,18 @@ def test_a_sentence_repeated_from_the_same_source_is_said_once(assistant):
     # The same words from another trial's passage are another fact and stay.
     assert text.count("It says this") == 2 and text.count("Ask the study team") == 1
     assert [c.chunk_id for c in citations] == [first.node_id, second.node_id]
+
+
+@pytest.mark.parametrize(("history", "question", "trials"), [
+    # A phase names a trial where a name stands; asked of the trial in focus it is a question about it.
+    ([], "tell me about the phase 4 trial please", ["NCT04877691"]),
+    ([], "compare the lupus phase 4 study with the vitiligo one", ["NCT04877691", "NCT05917561"]),
+    (["what is the vitiligo study about?"], "is that one phase 3 as well?", ["NCT05917561"]),
+    # A size names a trial: "the 604 one".
+    ([], "what does the 604 one measure?", ["NCT06015737"]),
+    # A lay phrase of several words is one term: "skin hardening" is not any skin trial.
+    ([], "who can join the trial for skin hardening?", ["NCT05925803"]),
+])
+def test_a_trial_is_named_by_its_phase_size_or_a_whole_lay_phrase(assistant, history, question, trials):
+    answer = assistant.answer(question, history)
+    assert sorted(answer.focus) == sorted(trials), answer.text
