@@ -17,7 +17,7 @@ from . import phrases, safety
 from .aspects import AspectReader
 from .catalog import Catalog
 from .citations import render
-from .conversation import Conversation, user_turns
+from .conversation import REMEMBERED_TURNS, Conversation, user_turns
 from .corpus import compare_claims
 from .planner import Plan, make_plan
 from .record_claims import record_claims
@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
 MAX_TRIALS_IN_ANSWER = 6
-REPLAYED_TURNS = 6  # earlier questions read when a caller passes history instead of a conversation
 LABEL = re.compile(r"(^|; )[A-Z][\w ]{0,40}: ")  # "Status: " before a record line's value
 
 
@@ -155,7 +154,7 @@ class Assistant:
     def conversation(self, history: Iterable = ()) -> Conversation:
         """The state a chat would have after asking ``history`` (earlier questions or chat messages)."""
         state = Conversation()
-        for turn in user_turns(history)[-REPLAYED_TURNS:]:
+        for turn in user_turns(history)[-REMEMBERED_TURNS:]:
             turn = clean(turn)[: self.settings.max_question_chars]
             if turn:
                 state.remember(turn, self.plan(turn, state.previous), self.catalog.corpus_hash)

@@ -18,6 +18,7 @@ from .text import content_tokens, tokens
 PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
 # "the kidney study", "that asthma trial", "the COPD one": the trial a question is about.
 SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
+REFERS = re.compile(r"\b(it|its|this one|that one)\b")
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|differ\w*|"
                      r"comparison|versus|vs|difference between|than)\b")
@@ -250,6 +251,11 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
             linked = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []
+    if linked and not subjects and not ids and previous and previous.focus and not set(linked) <= set(previous.focus) \
+            and (REFERS.search(folded) or OTHER.search(folded)) and not CARRY_OVER.search(folded):
+        # "is it a jab?", "how many shots is it": a question about the trial in focus; a word that happens
+        # to be in another trial's name ("injection") does not move it ("the other one" reads the list).
+        linked = []
     if spans:
         plan.naming = {t for start, end in spans for t in tokens(expand(folded[start:end], catalog.vocabulary))}
     else:

@@ -59,6 +59,10 @@ class QueryVectors:
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
     def __call__(self, text: str) -> list[float]:
         with self._lock:
             vector = self._vectors.get(text)

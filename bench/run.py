@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> None:
         results["serve"] = serve_bench.run(home10, asked, clients=8, per_client=per_client)
         log("concurrency: 1, 8, 16 and 32 chats of 4-turn conversations; CPU per answer; 10 turns; threads")
         results["concurrency"] = concurrency.run(home10, seconds=8 if quick else 20)
+        log(f"`trialchat serve` on the {large or middle}-entry store: memory under 8 chat clients")
+        asked_large = [q["question"] for q in synthetic.questions(entries, 24, seed=13)]
+        results["serve_large"] = {**serve_bench.run(home, asked_large, clients=8, per_client=3),
+                                  "entries": large or middle}
     finally:
         results["load_end"] = loadavg()
         results["total_s"] = time.perf_counter() - started

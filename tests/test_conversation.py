@@ -114,3 +114,11 @@ def test_a_trial_named_outright_after_a_list_is_a_new_topic(registry_assistant):
     registry_assistant.answer("are there trials for COPD?", conversation=state)
     answer = registry_assistant.answer("what about the prostate cancer one?", conversation=state)
     assert answer.focus and not set(answer.focus) & {COPD_DRUG, COPD_HOME, YOGA}
+
+
+@pytest.mark.parametrize("follow_up", ["how many shots do you get with it?", "are its injections given in the arm?"])
+def test_a_question_about_it_stays_with_the_trial_in_focus(registry_assistant, follow_up):
+    state = Conversation()
+    registry_assistant.answer("tell me about the rsv vaccine study", conversation=state)
+    answer = registry_assistant.answer(follow_up, conversation=state)
+    assert answer.focus == ["NCT09910016"], answer.text  # not the knee injection trial

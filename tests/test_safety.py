@@ -9,6 +9,7 @@ EMERGENCY = [
     "my throat is swelling up and i cant breathe",
     "i dont want to live anymore, this lupus is too much",
     "I'm thinking about killing myself",
+    "i keep thinking of killing myself tonight, would the lupus trial even help me",
     "my daughter just had a seizure what do i do",
     "wait my leg is suddenly swollen and i can't catch my breath",
 ]
