@@ -250,7 +250,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             # "can men join?" after a trial was named asks about that trial: the words that ask for a
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
-            linked = narrow(catalog, catalog.link(*expand_parts(rest, catalog.vocabulary))[0], rest) if rest else []
+            linked = link_phrase(catalog, rest) if rest else []
     if linked and not subjects and not ids and previous and previous.focus and not set(linked) <= set(previous.focus) \
             and (REFERS.search(folded) or OTHER.search(folded)) and not CARRY_OVER.search(folded):
         # "is it a jab?", "how many shots is it": a question about the trial in focus; a word that happens
