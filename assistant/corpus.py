@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingest.ctgov import at_time
+from ingest.words import at_time
 
 from .catalog import Catalog, TrialDoc
 from .phrases import CORPUS_NOT_IN_SET

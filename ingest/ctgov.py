@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from .ctgov_fields import registry_fields, unescape_all
 from .entries import TRIAL_ID_RE, Entry, read_bytes, too_deep, unreadable
 from .errors import EntryError
-from .words import unescape
+from .words import at_time, unescape
 
 MAX_JSON_BYTES = 200_000_000  # a page of 1,000 full records is about 50 MB
 EXPORT_FIX = "export the study from the ClinicalTrials.gov API v2 (/api/v2/studies/NCT...) with its protocolSection"
@@ -55,23 +55,6 @@ PLAIN_WORD = re.compile(r"(?<!['\u2019-])\b[A-Z][a-z]+\b(?!['\u2019-])")
 BULLET = re.compile(r"^\s*(?:[*\-\u2022]|\d+[.)])\s+(.*\S)\s*$")
 MAX_RULE_WORDS = 25
 
-
-
-# Registries write a time frame as a moment ("Week 24") or as a span ("Up to 36 months", "Through Day 30").
-SPAN_WORDS = {"up", "through", "throughout", "until", "till", "within", "from", "after", "over", "during", "by",
-              "before", "between"}
-
-
-def at_time(timepoint: str | None) -> str:
-    """' at Week 24', but ' up to 36 months': the words that follow an endpoint's name."""
-    if not timepoint:
-        return ""
-    first = timepoint.split()[0]
-    if first.lower() in SPAN_WORDS:
-        return f" {first.lower()}{timepoint[len(first):]}"
-    if first.lower() == "baseline" and " to " in timepoint.lower():  # "Baseline to Week 52"
-        return f" from baseline{timepoint[len(first):]}"
-    return f" at {timepoint}"
 
 def _dig(data: dict, *keys: str):
     for key in keys:

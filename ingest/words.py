@@ -1,4 +1,4 @@
-"""Plain words for registry values, read from registry_words.yaml (data, not code)."""
+"""Plain words for registry values (codes from registry_words.yaml, data not code; time frames)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,20 @@ def unescape(text: str) -> str:
     """Undo the registry's Markdown escapes ('\\<' -> '<', '\\>=' -> '>='); the rest as written."""
     chars = re.escape(words()["escaped_characters"])
     return re.sub(rf"\\([{chars}])", r"\1", text)
+
+
+# Registries write a time frame as a moment ("Week 24") or as a span ("Up to 36 months", "Through Day 30").
+SPAN_WORDS = {"up", "through", "throughout", "until", "till", "within", "from", "after", "over", "during", "by",
+              "before", "between"}
+
+
+def at_time(timepoint: str | None) -> str:
+    """' at Week 24', but ' up to 36 months': the words that follow an endpoint's name."""
+    if not timepoint:
+        return ""
+    first = timepoint.split()[0]
+    if first.lower() in SPAN_WORDS:
+        return f" {first.lower()}{timepoint[len(first):]}"
+    if first.lower() == "baseline" and " to " in timepoint.lower():  # "Baseline to Week 52"
+        return f" from baseline{timepoint[len(first):]}"
+    return f" at {timepoint}"

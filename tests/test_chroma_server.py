@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import free_port
+from helpers import CHROMA, ChromaServer, free_port
 
 from ingest.settings import PROJECT_ROOT, Settings
 from ui.cli import main
@@ -22,41 +17,18 @@ pytestmark = pytest.mark.server
 
 CORPUS = PROJECT_ROOT / "corpus" / "trials"
 FIXTURES = Path(__file__).parent / "fixtures" / "ctgov"
-CHROMA = Path(sys.executable).parent / "chroma"
-# Direct to 127.0.0.1, whatever proxy the environment names.
-LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory):
     """A `chroma run` of its own: free port, temp dir, ready on heartbeat, stopped by PID with SIGTERM."""
     assert CHROMA.exists(), f"{CHROMA} is missing; chromadb installs it"
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(folder / "server.log", "wb") as log:
-        server = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, (folder / "server.log").read_text(errors="replace")
-                try:
-                    LOCAL.open(f"{url}/api/v2/heartbeat", timeout=1).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "chroma run did not answer /api/v2/heartbeat in 60 s"
-                    time.sleep(0.2)
-            yield url
-        finally:
-            os.kill(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def cli(*args: str, input: str | None = None):

@@ -174,6 +174,6 @@ def test_any_record_shape_is_an_entry_or_an_entry_error(tmp_path: Path, modules,
     ("Through Day 30", " through Day 30"), ("Baseline to Week 52", " from baseline to Week 52"), (None, ""),
 ])
 def test_a_time_frame_reads_as_a_moment_or_a_span(timepoint, words):
-    from ingest.ctgov import at_time
+    from ingest.words import at_time
 
     assert at_time(timepoint) == words
