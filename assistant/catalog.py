@@ -25,7 +25,7 @@ GENERIC = frozenset(
     adults adult patients patient participants phase week weeks main result results response score
     change disease activity improvement using used use group groups safety measured measure outcome
     outcomes endpoint primary standard care added plus versus compared alone active moderate severe
-    small large include includes including type form forms signs with number disease diseases
+    small large include includes including type form forms signs with number disease diseases medical
     condition conditions illness illnesses kind sort two visits least confirmed based""".split()
 )
 
@@ -39,6 +39,9 @@ PHASE_MENTION = re.compile(r"\bphase (\d)\b")
 # and "is that one phase 3 too?" ask about the trial already in focus.
 PHASE_NAMING = re.compile(r"\b(?:the|a|an) (?!one\b)(?:[\w'-]+ ){0,3}?phase (\d)\b")
 
+
+# Passages that mention other diseases and places than the trial's own (criteria, sites).
+LISTS_ELSEWHERE = frozenset({"Who can take part", "Who cannot take part", "Where it takes place"})
 
 ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
 TRIAL_ID = re.compile(r"\bNCT\d{8}\b|\b\d{4}-\d{6}-\d{2}-\d{2}\b")
@@ -74,6 +77,9 @@ class TrialDoc:
     entry: Entry
     chunks: dict[str, TextNode] = field(default_factory=dict)  # section -> node
     entity_terms: set[str] = field(default_factory=set)
+    # Words of the record's keywords and broader subject terms ("heart" for an arrhythmia): they count for a trial
+    # at half weight, so a trial named outright wins and a question about a whole field finds it too.
+    broader_terms: set[str] = field(default_factory=set)
     # Words every trial of the corpus shares (the drug they all test): they name no trial.
     common: frozenset[str] = frozenset()
     treatment: str = "the study treatment"  # what the trial tests, as answers name it
@@ -97,6 +103,7 @@ class Catalog:
         self.corpus_hash = corpus_hash
         self.nodes = sorted(nodes, key=lambda n: (n.metadata["trial_id"], n.metadata.get("position", 0)))
         self.by_id: dict[str, TextNode] = {n.id_: n for n in self.nodes}
+        self._described: dict[str, set[str]] = {}
         self.trials: dict[str, TrialDoc] = {}
         grouped: dict[str, list[TextNode]] = defaultdict(list)
         for node in self.nodes:
@@ -113,6 +120,9 @@ class Catalog:
                 first.setdefault(node.metadata["section"], node)
             doc = TrialDoc(entry=entry, chunks=first, nodes=list(trial_nodes))
             doc.entity_terms = self._entity_terms(entry)
+            # Keywords ("blood thinner", "toddlers", "dose escalation") help find a trial but are not its name.
+            doc.broader_terms = {t for t in tokens(" ".join([*entry.mesh_ancestors, *entry.keywords]))
+                                 if t not in STOPWORDS and t not in GENERIC and len(t) > 2} - doc.entity_terms
             if entry.intervention:
                 doc.treatment = entry.intervention
             # Named scores in the body (BICLA) identify a trial as well as its fields do.
@@ -133,10 +143,11 @@ class Catalog:
         self.treatment_words -= self.common
         for doc in self.trials.values():
             doc.entity_terms -= self.common
+            doc.broader_terms -= self.common
             doc.common = self.common
             if self.shared_treatment:
                 doc.treatment = self.shared_treatment
-        frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms)
+        frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms | doc.broader_terms)
         total = max(len(self.trials), 1)
         self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
         self.vocabulary = frozenset(t for n in self.nodes for t in tokens(n.get_content()) if t.isalpha())
@@ -145,13 +156,15 @@ class Catalog:
         self._rank = {t: i for i, t in enumerate(self.order)}
         self._with_term: dict[str, list[str]] = defaultdict(list)
         for trial_id, doc in self.trials.items():
-            for term in doc.entity_terms:
+            for term in doc.entity_terms | doc.broader_terms:
                 self._with_term[term].append(trial_id)
         self._topic_words = frozenset(self._with_term) | self.score_names | self.treatment_words | self.common
 
     @staticmethod
     def _entity_terms(entry: Entry) -> set[str]:
-        text = " ".join([entry.title, entry.short_name, *entry.conditions, entry.population, entry.ages or ""])
+        # The registry's subject terms for the conditions name the trial as its conditions do.
+        text = " ".join([entry.title, entry.short_name, *entry.conditions, entry.population, entry.ages or "",
+                         *entry.mesh_conditions])
         if entry.includes_children:
             text += " children adolescents pediatric"
         terms = {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 1}
@@ -216,16 +229,31 @@ class Catalog:
     def entry(self, trial_id: str) -> Entry:
         return self.trials[trial_id].entry
 
+    def described_by(self, trial_id: str) -> set[str]:
+        """Words of a trial's own description (summary, groups, design, key facts): not its criteria or
+        sites, where other diseases and places are only mentioned."""
+        cache = self._described
+        if trial_id not in cache:
+            doc = self.trials[trial_id]
+            cache[trial_id] = set(tokens(" ".join(n.get_content() for n in doc.nodes
+                                                  if n.metadata.get("section") not in LISTS_ELSEWHERE)))
+        return cache[trial_id]
+
     def named_with_all(self, words: list[str]) -> set[str]:
         """Trials whose names, conditions or population hold every one of these words."""
-        return set.intersection(*(set(self._with_term.get(w, ())) for w in words)) if words else set()
+        if not words:
+            return set()
+        found = set.intersection(*(set(self._with_term.get(w, ())) for w in words))
+        return {t for t in found if set(words) <= self.trials[t].entity_terms}
 
-    def link(self, text: str, expansions: list[str], ratio: float = 0.85) -> tuple[list[str], dict[str, float]]:
+    def link(self, text: str, expansions: list[str], ratio: float = 0.85,
+             broader: float = 0.5) -> tuple[list[str], dict[str, float]]:
         """Trials whose names, conditions or population the question mentions, best first.
 
         ``text`` is the folded question, ``expansions`` the entry words its lay terms stand for.
         A word the patient wrote counts fully; a table row counts once (its best word), at 0.8,
-        so "kids" cannot outweigh a condition written out. Returns the trials scoring within
+        so "kids" cannot outweigh a condition written out; a broader subject term counts at ``broader``.
+        Returns the trials scoring within
         ``ratio`` of the best (ties mean the question is ambiguous) and every trial's score.
         """
         text = NON_ENTITY.sub(" ", text)
@@ -238,6 +266,7 @@ class Catalog:
         for trial_id in candidates:
             doc = self.trials[trial_id]
             score = sum(self.idf[t] for t in doc.entity_terms & words)
+            score += broader * sum(self.idf[t] for t in doc.broader_terms & words)
             # A row counts for the share of its words the trial has: an abbreviation expanded to three words
             # fits a trial with all three fully, one that shares a single word only in part.
             # Sharing less than half a row ("blood" of "diabetes mellitus blood glucose") is not being named by it.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ingest.words import at_time
 
 from .catalog import Catalog, TrialDoc
-from .phrases import CORPUS_NOT_IN_SET
+from .phrases import none_match
 from .types import Claim
 from .writer import HOW, WHO
 
@@ -47,9 +47,12 @@ def _agree(n: int, what: str) -> str:
     """'1 trial include children' -> '1 trial includes children': the verb follows the count."""
     if n != 1:
         return what
-    verb, _, rest = what.partition(" ")
-    singular = {"are": "is", "have": "has", "do": "does"}.get(verb, verb + "s" if not verb.endswith("s") else verb)
-    return f"{singular} {rest}".strip()
+    lead, verb, rest = "", *what.partition(" ")[::2]
+    if what.startswith("in the entries "):  # "in the entries match that": the verb comes after the place
+        lead, (verb, _, rest) = "in the entries ", what[len("in the entries "):].partition(" ")
+    singular = {"are": "is", "have": "has", "do": "does"}.get(
+        verb, verb if verb.endswith("s") else verb + ("es" if verb.endswith(("ch", "sh", "x")) else "s"))
+    return f"{lead}{singular} {rest}".strip()
 
 
 def _count(n: int, what: str, docs: list[TrialDoc]) -> Claim:
@@ -141,7 +144,7 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
 
     def listing(selected: list[TrialDoc], what: str, detail: str = "summary") -> list[Claim]:
         if not selected:
-            return [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))]
+            return [Claim(none_match(len(docs), q.subset is not None))]
         return [_count(len(selected), what, selected), *[_line(d, detail) for d in selected]]
 
     if kind in SELECTORS and (kind not in ("phase", "week") or (q.phase if kind == "phase" else q.week)):
@@ -153,7 +156,7 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
         elif not chosen and q.subset is not None:
             # "any phase 2 trial for asthma?" -> no, and here are the Phase 2 trials there are.
             everywhere, _, _ = _select(kind, all_docs, q)
-            claims = [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))]
+            claims = [Claim(none_match(len(docs), q.subset is not None))]
             if everywhere:
                 claims += listing(everywhere, positive, detail)
         else:
@@ -168,7 +171,7 @@ def corpus_claims(catalog: Catalog, q: SetQuestion) -> tuple[list[Claim], list[s
     elif kind in ("largest", "smallest"):
         sized = sorted((d for d in docs if d.entry.enrollment is not None), key=lambda d: d.entry.enrollment)
         if not sized:
-            return [Claim(CORPUS_NOT_IN_SET.format(count=len(docs)))], []
+            return [Claim(none_match(len(docs), q.subset is not None))], []
         pick = sized[-1] if kind == "largest" else sized[0]
         e = pick.entry
         word = "largest" if kind == "largest" else "smallest"

@@ -286,7 +286,12 @@ class Assistant:
                                            compact=len(focus) > 1)
             claims += found
             answered += [a for a in aspects if a not in answered]
+        # An asked part no record holds ("whats the number to call") is said to be missing, precisely.
+        missing = [a.topic for a in asked if a.topic and a not in answered and a.topic not in no_info_topics]
+        no_info_topics = [*no_info_topics, *missing]
         if not claims:
+            if missing and not plan.attributes:
+                return done("no_info", self._no_info_claims(no_info_topics, plan))
             return None
         replaced = {r for a in answered for r in a.replaces}
         others = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO and a not in replaced]

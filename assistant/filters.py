@@ -20,6 +20,7 @@ from llama_index.core.schema import TextNode
 from ingest.yamldata import read_yaml
 
 from .catalog import Catalog, TrialDoc
+from .phrases import none_match
 from .text import fold, tokens
 from .types import Claim
 
@@ -239,7 +240,7 @@ def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, ph
         if shown is not None:
             fitting.append((doc, shown))
     if not fitting:
-        none = [Claim(f"None of the {len(docs)} trials in the entries matches that.")]
+        none = [Claim(none_match(len(docs), subset is not None))]
         if subset is not None:  # "any heart trial in Brazil?": no, and here is what is in Brazil
             claims, focus = filter_claims(catalog, c, None, phase, limit)
             return (none + claims, focus) if focus else (none, [])

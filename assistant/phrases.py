@@ -59,4 +59,12 @@ EMPTY_QUESTION = "Please type a question about the trials, for example: Which st
 TOO_LONG = "Your question was very long, so I only read the first {limit} characters."
 
 AMBIGUOUS_LEAD = "Several trials in the entries fit that."
-CORPUS_NOT_IN_SET = "None of the {count} trials in the entries matches that."
+
+
+def none_match(count: int, narrowed: bool = False) -> str:
+    """No trial fits: of all the entries, or of those on the topic the question named."""
+    if not narrowed:
+        return f"None of the {count} trials in the entries matches that."
+    if count == 1:
+        return "The one trial in the entries on that topic doesn't match that."
+    return f"None of the {count} trials in the entries on that topic matches that."

@@ -27,6 +27,10 @@ SMALL = re.compile(r"\b(small|smaller|smallest|little|tiny)\b")
 PLURAL_ASK = re.compile(r"\b(trials|studies|ones|any|all|which|list)\b")
 PILOT_WORDS = re.compile(r"\b(pilot|lab|samples?|blood|genes?|small|smaller|open[- ]?label|inflammat\w*)\b")
 MIN_BM25 = 1.0
+PLACE_ASPECT = "location"  # the aspect (data/aspects.yaml) a place the records name asks for
+# "heart trials", "any cancer studies": a question about a field takes in every trial of it, those named
+# for it only by a broader subject term too; "the heart one" prefers the trial named for it outright.
+PLURAL_SET = re.compile(r"\b(trials|studies|ones|any|all|list)\b")
 
 
 @dataclass
@@ -52,10 +56,14 @@ class Plan:
     smaller: bool = False  # a comparison asks which is smaller
 
 
+def broader_weight(folded: str) -> float:
+    return 1.0 if PLURAL_SET.search(folded) else 0.5
+
+
 def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
     """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
     folded, rows = expand_parts(phrase, catalog.vocabulary)
-    found = catalog.link(as_terms(catalog, folded), rows)[0]
+    found = catalog.link(as_terms(catalog, folded), rows, broader=broader_weight(folded))[0]
     return narrow(catalog, found, phrase) if narrowed else found
 
 
@@ -158,6 +166,16 @@ def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
     return kept
 
 
+def focus_describes(catalog: Catalog, focus: list[str], linked: list[str], folded: str, rows: list[str]) -> bool:
+    """The words that would name another trial are all in the description of the trial in focus."""
+    terms = set().union(*(catalog.trials[t].entity_terms for t in linked))
+    written = terms & set(tokens(folded))
+    expanded = [terms & set(tokens(row)) for row in rows]
+    expanded = [row for row in expanded if row]  # a lay word's row: one of its words is enough
+    return bool(written or expanded) and all(
+        written <= catalog.described_by(t) and all(row & catalog.described_by(t) for row in expanded) for t in focus)
+
+
 def in_list(hits: list[Hit], listed: list[str], share: float = 0.9) -> list[str]:
     """The listed trial whose passages the question finds about as well as any passage at all."""
     best = hits[0].score if hits else 0.0
@@ -213,6 +231,29 @@ def _read_intent(catalog: Catalog, expanded: str) -> Intent:
     return intent
 
 
+def _set_answer(catalog: Catalog, plan: Plan) -> None:
+    """The answer to a question about the set, and the trials it is about, so "who can take part in
+    it?" can follow "which is biggest?"."""
+    plan.focus = []
+    for question_about_set in set_questions(plan, catalog.shared_treatment):
+        claims, focus = corpus_claims(catalog, question_about_set)
+        plan.set_claims += claims
+        plan.focus += focus
+    plan.focus = list(dict.fromkeys(plan.focus))
+
+
+WITHIN = re.compile(r"\b(?:of|from|between|out of) (?:the (?:two|three|four|\d)|these|those|them|both)\b"
+                    r"|\bthe (?:one|ones) (?:only |just )?(?:for|with|that|which|in|where)\b")
+
+
+def listed_group(previous: Plan | None, folded: str) -> list[str]:
+    """The trials of the last list a question chooses among ("which of those ..."), if it does."""
+    if previous is None or not WITHIN.search(folded):
+        return []
+    groups = [previous.focus, *reversed(previous.earlier)]
+    return next((list(g) for g in groups if len(g) > 1), [])
+
+
 def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str, previous: Plan | None,
               min_dense: float, aspects: AspectReader | None = None) -> Plan:
     # One embedding of the question serves the safety gate, the aspects and dense retrieval.
@@ -240,17 +281,28 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     ids = find_trial_ids(question)
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-    linked = subjects or narrow(catalog, catalog.link(as_terms(catalog, folded), rows)[0], folded)
+    named = catalog.link(as_terms(catalog, folded), rows, broader=broader_weight(folded))[0]
+    linked = subjects or narrow(catalog, named, folded)
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
         linked = _each_side(catalog, asked_sentence, linked)
     if aspects is not None:
-        plan.aspects = aspects.read(asked, vector)
+        # A question that only names a topic ("diabetes studies?") asks for no part of a record, however
+        # near its words are to an example ("can someone with diabetes take part").
+        topic_only = bool(linked) and not own_words(catalog, asked, linked)
+        plan.aspects = aspects.read(asked, None if topic_only else vector)
         if linked and not subjects and previous and previous.focus and plan.aspects:
             # "can men join?" after a trial was named asks about that trial: the words that ask for a
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
             linked = link_phrase(catalog, rest) if rest else []
+    if linked and not subjects and not ids and previous and previous.focus and not set(linked) & set(previous.focus) \
+            and (plan.aspects or asked_intent.attributes) and not CARRY_OVER.search(folded) \
+            and not PLURAL_SET.search(folded) and not is_set_question(folded) \
+            and focus_describes(catalog, previous.focus, linked, folded, rows):
+        # "how often are the shots" after the asthma trial: its own description has the shots, so the
+        # question is about it, not about the trial with "injection" in its name.
+        linked = []
     if linked and not subjects and not ids and previous and previous.focus and not set(linked) <= set(previous.focus) \
             and (REFERS.search(folded) or OTHER.search(folded)) and not CARRY_OVER.search(folded):
         # "is it a jab?", "how many shots is it": a question about the trial in focus; a word that happens
@@ -268,6 +320,13 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     plan.hits = retriever.retrieve(question, expanded, vector) if retriever else []
     if previous:
         plan.earlier = [*previous.earlier, previous.focus]
+        if len(linked) > 1 and not ids and not PLURAL_SET.search(folded):
+            # "and the kids one" names several trials, but one of those just talked about.
+            for talked in [previous.focus, *reversed(previous.earlier)]:
+                among = [t for t in linked if t in talked]
+                if among and len(among) < len(linked):
+                    linked, subjects = among, among if subjects else subjects
+                    break
         if linked and len(previous.focus) > 1 and not set(linked) <= set(previous.focus) and not ids:
             # "the exercise one" after a list means one of the list when its text fits about as well
             # as the best match elsewhere; a trial named outright ("the breast cancer one") wins.
@@ -276,13 +335,34 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
                 linked, subjects = listed, listed if subjects else subjects
 
     constraints = read_constraints(_set_index(catalog), folded)
-    set_like = is_set_question(folded) or not (linked or (previous and previous.focus))
-    # "I'm 70, is there a vaccine trial for me?": the trials of that kind that fit the person.
-    fits_person = constraints.age is not None and not subjects and len(linked) != 1
+    in_focus = bool(previous and previous.focus and not linked)  # a follow-up naming no other trial
+    set_like = is_set_question(folded) or not (linked or in_focus)
+    # "I'm 70, is there a vaccine trial for me?": the trials of that kind that fit the person; "my dad is
+    # 82" after a trial was named is about that trial.
+    fits_person = constraints.age is not None and not subjects and len(linked) != 1 and not in_focus
+    # "which of the two has a site in Chicago", "the one only for men": chosen among the last list.
+    group = listed_group(previous, folded) if not subjects else []
+    if in_focus and constraints.age is not None and len(previous.focus) > 1:
+        group = list(previous.focus)  # "she's 3" after two eczema trials: the one that takes her age
+    if linked and not set(linked) & set(group):
+        group = []  # "the one for asthma" after a list of other trials names a new one
     if known:
         plan.kind, plan.focus = "trial", known
     elif plan.unknown_ids:
         plan.kind = "none"
+    elif group and (constraints or intent.corpus_kinds):
+        rest = without_constraints(folded, constraints)
+        kind = link_phrase(catalog, rest) if rest else []
+        plan.kind, plan.subset = "corpus", [t for t in kind if t in group] or group
+        if constraints:
+            plan.set_claims, plan.focus = filter_claims(catalog, constraints, plan.subset, intent.phase)
+        else:
+            _set_answer(catalog, plan)
+        if len(plan.focus) == 1 and (plan.attributes or plan.aspects):
+            # "the one only for men, what was it testing": the list chose one trial; answer the question.
+            plan.kind, plan.set_claims = "trial", []
+    elif group:
+        plan.kind, plan.focus = "trial", [t for t in linked if t in group] or group
     elif constraints and not subjects and (set_like or fits_person):
         plan.kind = "corpus"
         rest = without_constraints(folded, constraints)
@@ -291,13 +371,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         plan.set_claims, plan.focus = filter_claims(catalog, constraints, plan.subset, intent.phase)
     elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1):
         plan.kind, plan.subset = "corpus", linked or None
-        # What the answer will be about, so "who can take part in it?" can follow "which is biggest?".
-        plan.focus = []
-        for question_about_set in set_questions(plan, catalog.shared_treatment):
-            claims, focus = corpus_claims(catalog, question_about_set)
-            plan.set_claims += claims
-            plan.focus += focus
-        plan.focus = list(dict.fromkeys(plan.focus))
+        _set_answer(catalog, plan)
     elif linked:
         plan.kind, plan.focus = "trial", linked
     elif previous and OTHER.search(folded) and previous.earlier:
@@ -314,6 +388,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
     if plan.kind == "trial" and plan.focus:
         _answerable_topics(catalog, plan)
+        if constraints.places and aspects is not None and PLACE_ASPECT not in plan.aspects:
+            plan.aspects.append(PLACE_ASPECT)  # "is it recruiting in mexico": its sites there
     if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
         if re.search(r"bigger|larger|smaller|more|fewer|size", folded):
             plan.compare = True

@@ -35,6 +35,7 @@ EMERGENCY_WEIGHTS = {"certain": 1.0, "danger": 0.07, "acute": 0.09, "now": 0.09,
                      "future": -0.12, "mild": -0.03, "study_question": -0.06, "figurative": -0.12, "count": -0.1,
                      "named_only": -0.1}
 EMERGENCY_BIAS = -0.045
+NO_DANGER_WORD = 0.09
 ADVICE_WEIGHTS = {"decision": 0.16, "for_person": 0.03, "fact_ask": -0.11}
 ADVICE_BIAS = -0.08
 LISTS = ("certain", "danger", "acute", "past", "hypothetical", "future", "mild", "study_question", "figurative",
@@ -134,7 +135,10 @@ class SafetyModel:
     def emergency_score(self, text: str, vector, exclude: int | None = None) -> float:
         features = self.cues.emergency_features(folded(text))
         margin = self._margin(vector, ("emergency",), OTHER, exclude)
-        return margin + EMERGENCY_BIAS + sum(w for name, w in EMERGENCY_WEIGHTS.items() if features[name])
+        score = margin + EMERGENCY_BIAS + sum(w for name, w in EMERGENCY_WEIGHTS.items() if features[name])
+        # Neighbours alone make an emergency only when they agree strongly: "how long do you take the
+        # pills for" sits near overdose messages but names no danger.
+        return score if features["danger"] or features["certain"] else score - NO_DANGER_WORD
 
     def advice_score(self, text: str, vector, exclude: int | None = None) -> float:
         """Below zero for fact questions; about a person is required, so 'can children join?' never is."""

@@ -333,7 +333,7 @@ def study_to_entry(study, where: str) -> Entry:
         "status": status,
         "source": f"ClinicalTrials.gov API v2 record {nct_id} ({Path(where.split(' [')[0]).name}); modules: "
                   "identification, status, design, conditions, arms and interventions, outcomes, eligibility, "
-                  "description, sponsors, locations (sites, not contact people), derived MeSH terms.",
+                  "description, sponsors, locations and central contacts, derived MeSH terms.",
         "sections": {SUMMARY: " ".join(summary), WHO: " ".join(join), HOW: " ".join(how),
                      MEASURES: " ".join(measures)},
         **registry_fields(study, where),

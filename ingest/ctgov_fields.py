@@ -102,6 +102,7 @@ def registry_fields(study: dict, where: str) -> dict:
         "keywords": _list(_dig(protocol, "conditionsModule", "keywords")),
         "mesh_conditions": _names(_dig(derived, "conditionBrowseModule", "meshes"), "term"),
         "mesh_interventions": _names(_dig(derived, "interventionBrowseModule", "meshes"), "term"),
+        "mesh_ancestors": _names(_dig(derived, "conditionBrowseModule", "ancestors"), "term"),
         "study_type": design.get("studyType"),
         "phases": _list(design.get("phases")),
         "overall_status": status.get("overallStatus"),
@@ -137,6 +138,10 @@ def registry_fields(study: dict, where: str) -> dict:
         "locations": [{k: loc.get(k) for k in ("facility", "city", "state", "zip", "country", "status")}
                       for loc in _list(_dig(protocol, "contactsLocationsModule", "locations"))
                       if isinstance(loc, dict)],
+        "contacts": [{"name": c.get("name"), "role": c.get("role"), "phone": c.get("phone"),
+                      "phone_ext": c.get("phoneExt"), "email": c.get("email")}
+                     for c in _list(_dig(protocol, "contactsLocationsModule", "centralContacts"))
+                     if isinstance(c, dict) and (c.get("phone") or c.get("email"))],
         "sponsor": _dig(sponsors, "leadSponsor", "name"),
         "collaborators": _names(sponsors.get("collaborators"), "name"),
         "provenance": {"source": "ClinicalTrials.gov API v2", "file": Path(where.split(" [")[0]).name,

@@ -15,11 +15,12 @@ SUMMARY = "Summary"
 WHO = "Who can take part"
 NOT_WHO = "Who cannot take part"
 WHERE = "Where it takes place"
+CONTACT = "How to contact the study team"
 GROUPS = "Groups and treatments"
 MEASURED = "What is measured and when"
 STATUS = "Status and dates"
 DESIGN = "Design"
-GROUP_ORDER = (SUMMARY, WHO, NOT_WHO, WHERE, GROUPS, MEASURED, STATUS, DESIGN)
+GROUP_ORDER = (SUMMARY, WHO, NOT_WHO, WHERE, CONTACT, GROUPS, MEASURED, STATUS, DESIGN)
 MAX_PASSAGE_WORDS = 150
 NOT_WHO_LEAD = "People cannot take part if any of these apply:"
 
@@ -64,6 +65,8 @@ def _summary(r: TrialRecord) -> list[str]:
         lines.append(_end(f"Keywords: {'; '.join(r.keywords)}"))
     if r.mesh_conditions:
         lines.append(_end(f"Medical subject terms for the conditions: {'; '.join(r.mesh_conditions)}"))
+    if r.mesh_ancestors:
+        lines.append(_end(f"Broader medical subject terms: {'; '.join(r.mesh_ancestors)}"))
     if r.mesh_interventions:
         lines.append(_end(f"Medical subject terms for the treatments: {'; '.join(r.mesh_interventions)}"))
     if r.sponsor:
@@ -94,6 +97,16 @@ def _who(r: TrialRecord) -> list[str]:
         lines.append("People can take part if they meet these rules:")
         lines += [_end(f"- {item}") for item in r.inclusion_criteria]
     return lines
+
+
+def _contacts(r: TrialRecord) -> list[str]:
+    lines = []
+    for c in r.contacts:
+        role = f" ({plain('contact_role', c.role).lower()})" if c.role and c.role != "CONTACT" else ""
+        phone = f"phone {c.phone}" + (f" extension {c.phone_ext}" if c.phone_ext else "") if c.phone else None
+        reach = _list([phone, f"email {c.email}" if c.email else None])
+        lines.append(_end(f"- {c.name or 'Study contact'}{role}: {reach}"))
+    return ["To ask about taking part, the record lists:", *lines] if lines else []
 
 
 def _where(r: TrialRecord) -> list[str]:
@@ -217,6 +230,7 @@ def record_passages(r: TrialRecord) -> list[tuple[str, str]]:
         WHO: _who(r),
         NOT_WHO: [NOT_WHO_LEAD, *(_end(f"- {i}") for i in r.exclusion_criteria)] if r.exclusion_criteria else [],
         WHERE: _where(r),
+        CONTACT: _contacts(r),
         GROUPS: _groups(r),
         MEASURED: (_outcomes("Main outcome", r.primary_outcomes) + _outcomes("Other outcome", r.secondary_outcomes)
                    + _outcomes("Further outcome", r.other_outcomes)),

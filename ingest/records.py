@@ -60,6 +60,15 @@ class Location(Part):
     status: str | None = Field(default=None, description="The site's recruitment status, e.g. RECRUITING.")
 
 
+class Contact(Part):
+    """A study-wide contact the registry lists for people who want to take part."""
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+
 class Provenance(Part):
     source: str = Field(description="Where the facts come from, e.g. a registry or an overview document.")
     file: str | None = None
@@ -102,6 +111,7 @@ class TrialRecord(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     mesh_conditions: list[str] = Field(default_factory=list)
     mesh_interventions: list[str] = Field(default_factory=list)
+    mesh_ancestors: list[str] = Field(default_factory=list, description="Broader MeSH terms of the conditions.")
     study_type: str | None = None
     phases: list[str] = Field(default_factory=list)
     overall_status: str | None = None
@@ -133,6 +143,7 @@ class TrialRecord(BaseModel):
     inclusion_criteria: list[str] = Field(default_factory=list)
     exclusion_criteria: list[str] = Field(default_factory=list)
     locations: list[Location] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list, description="The registry's central contacts.")
     sponsor: str | None = None
     collaborators: list[str] = Field(default_factory=list)
     provenance: Provenance | None = None

@@ -5,6 +5,8 @@ import re
 import pytest
 
 from assistant.catalog import find_trial_ids
+from assistant.corpus import _agree
+from assistant.phrases import none_match
 
 ALL_IDS = [
     "NCT06015737", "2023-504022-19-01", "NCT05835310", "NCT05138133", "NCT04877691",
@@ -166,3 +168,11 @@ def test_a_sentence_repeated_from_the_same_source_is_said_once(assistant):
 def test_a_trial_is_named_by_its_phase_size_or_a_whole_lay_phrase(assistant, history, question, trials):
     answer = assistant.answer(question, history)
     assert sorted(answer.focus) == sorted(trials), answer.text
+
+
+def test_counts_and_verbs_agree_in_set_answers():
+    assert _agree(1, "in the entries match that") == "in the entries matches that"
+    assert _agree(1, "are recruiting") == "is recruiting" and _agree(1, "include children") == "includes children"
+    assert _agree(3, "in the entries match that") == "in the entries match that"
+    assert none_match(1, narrowed=True) == "The one trial in the entries on that topic doesn't match that."
+    assert none_match(4, narrowed=True).startswith("None of the 4 trials")

@@ -122,3 +122,62 @@ def test_a_question_about_it_stays_with_the_trial_in_focus(registry_assistant, f
     registry_assistant.answer("tell me about the rsv vaccine study", conversation=state)
     answer = registry_assistant.answer(follow_up, conversation=state)
     assert answer.focus == ["NCT09910016"], answer.text  # not the knee injection trial
+
+
+HEART_FAILURE, ATRIAL_FIBRILLATION, CHILD_ASTHMA = "NCT09910005", "NCT09910006", "NCT09910008"
+ALZHEIMER, TODDLER_ECZEMA, TEEN_ECZEMA = "NCT09910025", "NCT09910021", "NCT09910022"
+
+
+def test_a_question_about_a_field_takes_in_trials_named_for_it_by_broader_terms(registry_assistant):
+    # The atrial fibrillation record says "heart" only in its broader subject terms (MeSH ancestors).
+    answer = registry_assistant.answer("are there studies about heart problems?")
+    assert {HEART_FAILURE, ATRIAL_FIBRILLATION, HEALTHY_MEN} <= set(answer.focus), answer.text
+    # ... while "the heart failure one" is the trial named for it outright.
+    single = registry_assistant.answer("how many people are in the heart failure one?")
+    assert ATRIAL_FIBRILLATION not in single.focus, single.text
+
+
+def test_a_records_keywords_find_it(registry_assistant):
+    assert registry_assistant.answer("the anticoagulant study, how long does it run?").focus == [ATRIAL_FIBRILLATION]
+
+
+def test_a_follow_up_stays_with_the_trial_whose_own_description_holds_its_words(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
+    answer = registry_assistant.answer("how often do they get their injections", conversation=state)
+    assert answer.focus == [CHILD_ASTHMA], answer.text  # not the knee-injection trial
+    assert "every 4 weeks" in answer.text
+
+
+def test_which_of_those_chooses_among_the_last_list(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("are there studies about heart problems?", conversation=state)
+    answer = registry_assistant.answer("which of those takes only men", conversation=state)
+    assert answer.focus == [HEALTHY_MEN], answer.text
+
+
+def test_an_age_after_a_list_picks_the_listed_trial_that_takes_it(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("are there eczema studies?", conversation=state)
+    answer = registry_assistant.answer("he is 4", conversation=state)
+    assert answer.focus == [TODDLER_ECZEMA], answer.text
+
+
+def test_an_age_after_one_trial_is_about_that_trial(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
+    answer = registry_assistant.answer("my nephew is 9", conversation=state)
+    assert answer.focus == [CHILD_ASTHMA], answer.text
+    assert "6 to 11" in answer.text
+
+
+def test_contacts_come_from_the_record_and_a_record_without_them_says_so(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about the VERA-AD study", conversation=state)
+    answer = registry_assistant.answer("how can we reach the study team?", conversation=state)
+    assert answer.behavior == "answer" and "1-866-555-0128" in answer.text, answer.text
+    assert {c.section for c in answer.citations} == {"How to contact the study team"}
+    state = Conversation()
+    registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
+    missing = registry_assistant.answer("is there a phone number for it?", conversation=state)
+    assert missing.behavior == "no_info" and "contact" in missing.text, missing.text

@@ -78,6 +78,8 @@ def expected(study: dict) -> list[tuple[str, object, list[str]]]:
                                                                           "mesh_interventions")):
         for mesh in dig(derived, module, "meshes") or []:
             add(field, mesh["term"], mesh["term"])
+    for mesh in dig(derived, "conditionBrowseModule", "ancestors") or []:
+        add("mesh_ancestors", mesh["term"], mesh["term"])
     add("study_type", design.get("studyType"), plain("study_type", design.get("studyType")))
     for phase in design.get("phases") or []:
         add("phases", phase, plain("phase", phase))
@@ -130,6 +132,10 @@ def expected(study: dict) -> list[tuple[str, object, list[str]]]:
     for site in dig(p, "contactsLocationsModule", "locations") or []:
         add("locations.facility", site.get("facility"), site.get("facility"), site.get("city"), site.get("state"),
             site.get("country"), site.get("status") and plain("site_status", site["status"]))
+    for contact in dig(p, "contactsLocationsModule", "centralContacts") or []:
+        if contact.get("phone") or contact.get("email"):
+            add("contacts.phone", contact.get("phone"), contact.get("name"), contact.get("phone"))
+            add("contacts.email", contact.get("email"), contact.get("email"))
     add("sponsor", dig(sponsors, "leadSponsor", "name"), dig(sponsors, "leadSponsor", "name"))
     for collaborator in sponsors.get("collaborators") or []:
         add("collaborators", collaborator["name"], collaborator["name"])

@@ -88,3 +88,10 @@ def test_on_topic_but_not_in_entries_says_so(assistant, question):
 
 def test_general_side_effect_question_is_not_an_emergency(assistant):
     assert assistant.answer("Can anifrolumab cause chest pain?").behavior == "no_info"
+
+
+@pytest.mark.parametrize("question", ["how long are you on the tablets for", "how many weeks of capsules is it",
+                                      "is the study masked?"])
+def test_a_message_that_names_no_danger_is_never_an_emergency(assistant, question):
+    # Near overdose examples in meaning ("tablets", "capsules"), but nobody is in danger.
+    assert assistant.answer(question).behavior != "emergency"
