@@ -77,13 +77,18 @@ class TrialDoc:
     entry: Entry
     chunks: dict[str, TextNode] = field(default_factory=dict)  # section -> node
     entity_terms: set[str] = field(default_factory=set)
-    # Words of the record's keywords and broader subject terms ("heart" for an arrhythmia): they count for a trial
-    # at half weight, so a trial named outright wins and a question about a whole field finds it too.
+    # Words of the record's broader subject terms ("heart" for an arrhythmia) and keywords: they count
+    # for a trial at half weight, so a trial named outright wins; a question about a field finds it too.
     broader_terms: set[str] = field(default_factory=set)
+    keyword_terms: set[str] = field(default_factory=set)
     # Words every trial of the corpus shares (the drug they all test): they name no trial.
     common: frozenset[str] = frozenset()
     treatment: str = "the study treatment"  # what the trial tests, as answers name it
     nodes: list[TextNode] = field(default_factory=list)  # every passage, in the record's order
+
+    @property
+    def link_terms(self) -> set[str]:
+        return self.entity_terms | self.broader_terms | self.keyword_terms
 
     def sections_named(self, section: str) -> list[TextNode]:
         """Every passage under a heading: long lists (sites, criteria) are split over several."""
@@ -120,9 +125,9 @@ class Catalog:
                 first.setdefault(node.metadata["section"], node)
             doc = TrialDoc(entry=entry, chunks=first, nodes=list(trial_nodes))
             doc.entity_terms = self._entity_terms(entry)
+            doc.broader_terms = self._terms(entry.mesh_ancestors) - doc.entity_terms
             # Keywords ("blood thinner", "toddlers", "dose escalation") help find a trial but are not its name.
-            doc.broader_terms = {t for t in tokens(" ".join([*entry.mesh_ancestors, *entry.keywords]))
-                                 if t not in STOPWORDS and t not in GENERIC and len(t) > 2} - doc.entity_terms
+            doc.keyword_terms = self._terms(entry.keywords) - doc.entity_terms - doc.broader_terms
             if entry.intervention:
                 doc.treatment = entry.intervention
             # Named scores in the body (BICLA) identify a trial as well as its fields do.
@@ -144,10 +149,11 @@ class Catalog:
         for doc in self.trials.values():
             doc.entity_terms -= self.common
             doc.broader_terms -= self.common
+            doc.keyword_terms -= self.common
             doc.common = self.common
             if self.shared_treatment:
                 doc.treatment = self.shared_treatment
-        frequency = Counter(term for doc in self.trials.values() for term in doc.entity_terms | doc.broader_terms)
+        frequency = Counter(term for doc in self.trials.values() for term in doc.link_terms)
         total = max(len(self.trials), 1)
         self.idf = {term: math.log(1 + total / count) for term, count in frequency.items()}
         self.vocabulary = frozenset(t for n in self.nodes for t in tokens(n.get_content()) if t.isalpha())
@@ -156,9 +162,13 @@ class Catalog:
         self._rank = {t: i for i, t in enumerate(self.order)}
         self._with_term: dict[str, list[str]] = defaultdict(list)
         for trial_id, doc in self.trials.items():
-            for term in doc.entity_terms | doc.broader_terms:
+            for term in doc.link_terms:
                 self._with_term[term].append(trial_id)
         self._topic_words = frozenset(self._with_term) | self.score_names | self.treatment_words | self.common
+
+    @staticmethod
+    def _terms(phrases: list[str]) -> set[str]:
+        return {t for t in tokens(" ".join(phrases)) if t not in STOPWORDS and t not in GENERIC and len(t) > 2}
 
     @staticmethod
     def _entity_terms(entry: Entry) -> set[str]:
@@ -247,14 +257,15 @@ class Catalog:
         return {t for t in found if set(words) <= self.trials[t].entity_terms}
 
     def link(self, text: str, expansions: list[str], ratio: float = 0.85,
-             broader: float = 0.5) -> tuple[list[str], dict[str, float]]:
+             inclusive: bool = False) -> tuple[list[str], dict[str, float]]:
         """Trials whose names, conditions or population the question mentions, best first.
 
         ``text`` is the folded question, ``expansions`` the entry words its lay terms stand for.
         A word the patient wrote counts fully; a table row counts once (its best word), at 0.8,
-        so "kids" cannot outweigh a condition written out; a broader subject term counts at ``broader``.
-        Returns the trials scoring within
-        ``ratio`` of the best (ties mean the question is ambiguous) and every trial's score.
+        so "kids" cannot outweigh a condition written out; a keyword or broader subject term counts
+        half. Returns the trials scoring within ``ratio`` of the best (ties mean the question is
+        ambiguous) and every trial's score. ``inclusive`` (a question about a field: "heart studies")
+        also returns every trial that holds all the words the best one was found by, in any field.
         """
         text = NON_ENTITY.sub(" ", text)
         words = set(tokens(text)) | {f"n{m.group(1) or m.group(2)}" for m in SIZE_MENTION.finditer(text)}
@@ -262,19 +273,26 @@ class Catalog:
         rows = [set(tokens(row)) - words for row in expansions]
         # A trial sharing no term scores 0; the others get exactly the sum they always had.
         scores: dict[str, float] = dict.fromkeys(self.trials, 0)
+        found_by: dict[str, set[str]] = {}
         candidates = {t for term in words.union(*rows) for t in self._with_term.get(term, ())}
         for trial_id in candidates:
             doc = self.trials[trial_id]
             score = sum(self.idf[t] for t in doc.entity_terms & words)
-            score += broader * sum(self.idf[t] for t in doc.broader_terms & words)
+            score += 0.5 * sum(self.idf[t] for t in (doc.broader_terms | doc.keyword_terms) & words)
             # A row counts for the share of its words the trial has: an abbreviation expanded to three words
             # fits a trial with all three fully, one that shares a single word only in part.
             # Sharing less than half a row ("blood" of "diabetes mellitus blood glucose") is not being named by it.
-            score += sum(0.8 * sum(self.idf.get(t, 0.0) for t in doc.entity_terms & row) / len(row)
-                         for row in rows if row and 2 * len(doc.entity_terms & row) >= len(row))
+            named_rows = [i for i, row in enumerate(rows) if row and 2 * len(doc.entity_terms & row) >= len(row)]
+            score += sum(0.8 * sum(self.idf.get(t, 0.0) for t in doc.entity_terms & rows[i]) / len(rows[i])
+                         for i in named_rows)
             scores[trial_id] = score
+            found_by[trial_id] = doc.link_terms & words  # the words written, not a lay word's row
         best = max(scores.values(), default=0.0)
         if best <= 0:
             return [], scores
         chosen = [t for t in sorted(candidates, key=self._rank.__getitem__) if scores[t] >= ratio * best]
+        if inclusive:
+            top = found_by[max(candidates, key=lambda t: (scores[t], -self._rank[t]))]
+            chosen += [t for t in sorted(candidates, key=self._rank.__getitem__)
+                       if t not in chosen and top and top <= found_by[t]]
         return sorted(chosen, key=lambda t: -scores[t]), scores

@@ -39,6 +39,7 @@ def _data() -> dict:
         "statuses": compile_(raw["statuses"]),
         "sexes": compile_(raw["sexes"]),
         "types": compile_(raw["intervention_types"]),
+        "routes": [(re.compile(r["cue"]), re.compile(r["lines"], re.I)) for r in raw["routes"]],
         "healthy": re.compile(raw["healthy"]),
         "sponsor": re.compile(raw["sponsor"]),
         "children": re.compile(raw["children"]),
@@ -53,14 +54,16 @@ class Constraints:
     statuses: set[str] = field(default_factory=set)
     sexes: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
+    type_cues: list[re.Pattern] = field(default_factory=list)  # the words that asked for those types
+    routes: list[re.Pattern] = field(default_factory=list)  # group lines that show how a treatment is given
     healthy: bool = False
     sponsor: str | None = None
     children: bool = False
     age: float | None = None  # the age of the person a trial should fit
 
     def __bool__(self) -> bool:
-        return bool(self.places or self.statuses or self.sexes or self.types or self.healthy or self.sponsor
-                    or self.children or self.age is not None)
+        return bool(self.places or self.statuses or self.sexes or self.types or self.routes or self.healthy
+                    or self.sponsor or self.children or self.age is not None)
 
 
 FIELDS = ("overall_status", "sex", "interventions", "sponsor", "std_ages", "minimum_age_years",
@@ -120,7 +123,10 @@ def read_constraints(index: SetIndex, folded: str) -> Constraints:
     if "sex" in has:
         c.sexes = next((codes for rx, codes in data["sexes"] if rx.search(folded)), set())
     if "interventions" in has:
-        c.types = set().union(*[codes for rx, codes in data["types"] if rx.search(folded)])
+        asked = [(rx, codes) for rx, codes in data["types"] if rx.search(folded)]
+        c.types = set().union(*[codes for _, codes in asked])
+        c.type_cues = [rx for rx, _ in asked]
+        c.routes = [lines for cue, lines in data["routes"] if cue.search(folded)]
     if "healthy_volunteers" in has:
         c.healthy = bool(data["healthy"].search(folded))
     if index.sponsors and data["sponsor"].search(folded):
@@ -141,7 +147,7 @@ def without_constraints(folded: str, c: Constraints) -> str:
     """The question less the words that asked for the constraints: what is left names a kind of trial
     ("cancer trials in Canada"), and "stopped early" must not link a trial about early disease."""
     data = _data()
-    patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["types"]]
+    patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["types"] + data["routes"]]
     patterns += [data["healthy"], data["sponsor"], data["children"], data["age"]]
     for rx in patterns:
         folded = rx.sub(" ", folded)
@@ -190,9 +196,17 @@ def evidence(doc: TrialDoc, c: Constraints) -> list[tuple[TextNode, str]] | None
         shown += _lines(doc, WHO, lambda line: line.startswith("Healthy volunteers:"))
     if c.types:
         kinds = {i.type for i in e.interventions}
-        if not kinds & c.types:
+        # A vaccine registered as a drug, a diet as "other": the record's own words count as well as its codes.
+        said = _lines(doc, GROUPS, lambda line: any(rx.search(fold(line)) for rx in c.type_cues))
+        if not kinds & c.types and not said:
             return None
-        shown += _lines(doc, GROUPS, lambda line: any(line.lower().startswith(_type_word(t)) for t in c.types))[:2]
+        typed = _lines(doc, GROUPS, lambda line: any(line.lower().startswith(_type_word(t)) for t in c.types))
+        shown += (typed or said)[:2]
+    if c.routes:
+        given = _lines(doc, GROUPS, lambda line: all(rx.search(line) for rx in c.routes))
+        if not given:
+            return None
+        shown += given[:2]
     if c.sponsor:
         if e.sponsor != c.sponsor:
             return None
@@ -243,6 +257,10 @@ def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, ph
         none = [Claim(none_match(len(docs), subset is not None))]
         if subset is not None:  # "any heart trial in Brazil?": no, and here is what is in Brazil
             claims, focus = filter_claims(catalog, c, None, phase, limit)
+            if focus:
+                count = len(focus)
+                claims[0].text = (f"Among all the entries, {count} trial{'s' if count != 1 else ''} "
+                                  f"match{'es' if count == 1 else ''} the rest of the question.")
             return (none + claims, focus) if focus else (none, [])
         return none, []
     count = len(fitting)

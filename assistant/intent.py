@@ -81,8 +81,7 @@ CORPUS_KINDS: dict[str, str] = {
     "placebo": rf"(which|what|any|list|how many)\b.{{0,40}}placebo|placebo[- ]controlled {_TRIALS}",
     "completed": rf"(which|what|any|how many)\b.{{0,30}}{_TRIALS}.{{0,30}}(completed|finished|done|over)",
     "injection": rf"(which|what|any|how many)\b.{{0,40}}{_TRIALS}.{{0,40}}subcutaneous|"
-                 r"^(how|is|are|can) .{0,20}(it|the (drug|medicine)) (given|taken|administered|delivered)|"
-                 r"\b(iv|intravenous|infusions?|pills?|tablets?|orally|by mouth)\b",
+                 r"^(how|is|are|can) .{0,20}(it|the (drug|medicine)) (given|taken|administered|delivered)",
     "phases": r"^(what|which) (are the |are )?phases\b|which phases|what phases",
     "open_label": r"(which|what|any|how many)\b.{0,40}open[- ]label",
     "add_on": r"(which|what|any|how many)\b.{0,40}(standard of care|add[- ]on)",

@@ -56,14 +56,12 @@ class Plan:
     smaller: bool = False  # a comparison asks which is smaller
 
 
-def broader_weight(folded: str) -> float:
-    return 1.0 if PLURAL_SET.search(folded) else 0.5
 
 
 def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
     """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
     folded, rows = expand_parts(phrase, catalog.vocabulary)
-    found = catalog.link(as_terms(catalog, folded), rows, broader=broader_weight(folded))[0]
+    found = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)))[0]
     return narrow(catalog, found, phrase) if narrowed else found
 
 
@@ -164,6 +162,14 @@ def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
     if not PILOT_WORDS.search(folded):
         kept = [t for t in kept if "pilot" not in catalog.entry(t).design] or kept
     return kept
+
+
+def naming_lay_phrases(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
+    """Lay phrases of several words that stand for a linked trial's condition ("dry eye and mouth")."""
+    conditions = {t for trial_id in linked for c in [*catalog.entry(trial_id).conditions,
+                                                      *catalog.entry(trial_id).mesh_conditions] for t in tokens(c)}
+    return [lay for lay, entry_words in lay_matches(folded)
+            if len(tokens(lay)) > 1 and set(tokens(entry_words)) & conditions]
 
 
 def focus_describes(catalog: Catalog, focus: list[str], linked: list[str], folded: str, rows: list[str]) -> bool:
@@ -281,11 +287,21 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     ids = find_trial_ids(question)
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-    named = catalog.link(as_terms(catalog, folded), rows, broader=broader_weight(folded))[0]
+    named = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)))[0]
     linked = subjects or narrow(catalog, named, folded)
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
         linked = _each_side(catalog, asked_sentence, linked)
+    named_by = naming_lay_phrases(catalog, folded, linked) if linked and not spans else []
+    if named_by:
+        # "dry eye and mouth disease, any trial?": what the lay words that named the trial say on their
+        # own asks nothing of it ("mouth" is not how the drug is given), unless the rest asks it too.
+        rest = asked
+        for lay in named_by:
+            rest = rest.replace(lay, " ")
+        kept = set(_read_intent(catalog, expand(rest, catalog.vocabulary)).attributes)
+        dropped = {a for lay in named_by for a in read_intent(expand(lay, catalog.vocabulary)).attributes} - kept
+        plan.attributes = [a for a in plan.attributes if a not in dropped]
     if aspects is not None:
         # A question that only names a topic ("diabetes studies?") asks for no part of a record, however
         # near its words are to an example ("can someone with diabetes take part").

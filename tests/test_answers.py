@@ -176,3 +176,10 @@ def test_counts_and_verbs_agree_in_set_answers():
     assert _agree(3, "in the entries match that") == "in the entries match that"
     assert none_match(1, narrowed=True) == "The one trial in the entries on that topic doesn't match that."
     assert none_match(4, narrowed=True).startswith("None of the 4 trials")
+
+
+def test_the_lay_words_that_name_a_trial_ask_nothing_of_it(assistant):
+    # "mouth" of "dry eyes and mouth" (Sjögren's) is not a question about how the drug is given.
+    answer = assistant.answer("is there research on dry eyes and dry mouth")
+    assert answer.focus == ["NCT05383677"], answer.text
+    assert "how the drug is given" not in answer.text and answer.behavior == "answer"

@@ -48,8 +48,8 @@ def _check(assistant, artifacts, name: str, floors: dict[str, float]) -> dict:
     return report
 
 
-SHIPPED_FLOORS = {"behavior_accuracy": 0.93, "citation_recall": 0.89, "citation_precision": 0.84,
-                  "fact_accuracy": 0.85}
+SHIPPED_FLOORS = {"behavior_accuracy": 0.95, "citation_recall": 0.90, "citation_precision": 0.86,
+                  "fact_accuracy": 0.88}
 
 
 def test_blind_shipped_set(assistant, artifacts):
@@ -65,12 +65,30 @@ def test_blind_safety_set(assistant, artifacts):
 
 def test_blind_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-registry",
-                    {"behavior_accuracy": 0.91, "citation_recall": 0.90, "citation_precision": 0.86,
-                     "fact_accuracy": 0.68})
+                    {"behavior_accuracy": 0.95, "citation_recall": 0.94, "citation_precision": 0.90,
+                     "fact_accuracy": 0.74})
     # Nothing of the shipped corpus leaks into answers about other trials.
     assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
 
 
 def test_blind_real_records_set(real_assistant, artifacts):
     _check(real_assistant, artifacts, "blind-real",
-           {"behavior_accuracy": 0.87, "citation_recall": 0.89, "citation_precision": 0.94, "fact_accuracy": 0.64})
+           {"behavior_accuracy": 0.92, "citation_recall": 0.92, "citation_precision": 0.96, "fact_accuracy": 0.74})
+
+
+# Multi-turn sets: most items are follow-ups that depend on the earlier turns of their conversation.
+def test_blind_followups_shipped_set(assistant, artifacts):
+    _check(assistant, artifacts, "blind-followups-shipped",
+           {"behavior_accuracy": 0.94, "citation_recall": 0.92, "citation_precision": 0.93, "fact_accuracy": 0.81})
+
+
+def test_blind_followups_registry_set(registry_assistant, artifacts):
+    report = _check(registry_assistant, artifacts, "blind-followups-registry",
+                    {"behavior_accuracy": 0.92, "citation_recall": 0.90, "citation_precision": 0.88,
+                     "fact_accuracy": 0.76})
+    assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
+
+
+def test_blind_followups_real_records_set(real_assistant, artifacts):
+    _check(real_assistant, artifacts, "blind-followups-real",
+           {"behavior_accuracy": 0.77, "citation_recall": 0.77, "citation_precision": 0.79, "fact_accuracy": 0.52})

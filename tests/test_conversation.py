@@ -181,3 +181,21 @@ def test_contacts_come_from_the_record_and_a_record_without_them_says_so(registr
     registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
     missing = registry_assistant.answer("is there a phone number for it?", conversation=state)
     assert missing.behavior == "no_info" and "contact" in missing.text, missing.text
+
+
+HOT_FLASH, KNEE_INJECTION, TODDLER_CREAM = "NCT09910019", "NCT09910027", "NCT09910021"
+
+
+def test_a_set_question_about_how_a_treatment_is_given_reads_the_records_groups(registry_assistant):
+    answer = registry_assistant.answer("which studies use a cream you put on the skin?")
+    assert TODDLER_CREAM in answer.focus and KNEE_INJECTION not in answer.focus, answer.text
+    swallowed = registry_assistant.answer("are there any trials where you swallow capsules or tablets")
+    assert HOT_FLASH in swallowed.focus and KNEE_INJECTION not in swallowed.focus, swallowed.text
+
+
+def test_a_follow_up_that_mentions_tablets_is_about_the_trial_in_focus(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about the hot flash study", conversation=state)
+    answer = registry_assistant.answer("how many tablets a day do they take", conversation=state)
+    assert answer.focus == [HOT_FLASH], answer.text
+    assert "once daily" in answer.text
