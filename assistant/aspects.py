@@ -35,6 +35,7 @@ class Aspect:
     limit: int = 12
     replaces: tuple[str, ...] = ()
     only_matching: bool = False  # quote only lines that share the question's words
+    min_score: float = 0.0  # with only_matching: how rare in the record the shared words must be
 
     @property
     def section(self) -> str | None:
@@ -58,10 +59,12 @@ class AspectReader:
             Aspect(name, _sections(spec.get("section")), spec.get("topic"),
                    tuple(re.compile(c) for c in spec.get("cues", [])), tuple(spec.get("examples", [])),
                    re.compile(spec["lines"]) if spec.get("lines") else None, int(spec.get("limit", 12)),
-                   tuple(spec.get("replaces", [])), bool(spec.get("only_matching", False)))
+                   tuple(spec.get("replaces", [])), bool(spec.get("only_matching", False)),
+                   float(spec.get("min_score", 0.0)))
             for name, spec in raw["aspects"].items()
         ]
         self.by_name = {a.name: a for a in self.aspects}
+        self.fallback = self.by_name.get(raw.get("fallback") or "")
         self.embed_model = embed_model
         self.cache_dir = cache_dir
         # The cache is named for the file and the model: either changing embeds the examples again.

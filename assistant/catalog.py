@@ -13,7 +13,7 @@ from llama_index.core.schema import TextNode
 from ingest.entries import Entry
 from ingest.store import Store
 
-from .citations import split_sentences
+from .check import split_sentences
 from .safety import is_injection
 from .text import STOPWORDS, tokens
 
@@ -250,11 +250,11 @@ class Catalog:
         return cache[trial_id]
 
     def named_with_all(self, words: list[str]) -> set[str]:
-        """Trials whose names, conditions or population hold every one of these words."""
+        """Trials whose names, conditions, population or keywords hold every one of these words."""
         if not words:
             return set()
         found = set.intersection(*(set(self._with_term.get(w, ())) for w in words))
-        return {t for t in found if set(words) <= self.trials[t].entity_terms}
+        return {t for t in found if set(words) <= self.trials[t].entity_terms | self.trials[t].keyword_terms}
 
     def link(self, text: str, expansions: list[str], ratio: float = 0.85,
              inclusive: bool = False) -> tuple[list[str], dict[str, float]]:

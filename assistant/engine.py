@@ -1,9 +1,12 @@
-"""The assistant: safety gate -> what is asked -> which trials -> grounded, cited answer."""
+"""The assistant: a turn goes understand (understand.py) -> compose (compose.py) -> check (check.py).
+
+This module holds what lives across turns: the store and its catalog (refreshed after an ingest), the
+embedding model, the chat state, the optional LLM writer and streaming.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterable
@@ -16,26 +19,18 @@ from ingest.store import INGEST_HINT, Store
 from . import phrases, safety
 from .aspects import AspectReader
 from .catalog import Catalog
-from .citations import render
+from .compose import Composer
 from .conversation import REMEMBERED_TURNS, Conversation, user_turns
-from .corpus import compare_claims
-from .planner import Plan, make_plan
-from .record_claims import record_claims
-from .retrieval import HybridRetriever, ranked_trials
+from .retrieval import HybridRetriever
 from .safety import is_emergency
 from .synonyms import english_words
-from .text import clean, tokens
-from .types import Answer, Claim
+from .text import clean
+from .types import Answer
+from .understand import Plan, make_plan
 from .vectors import QueryVectors
-from .writer import trial_claims
 
 logger = logging.getLogger(__name__)
 
-# When a question also asks what the entries don't cover (cost, results, dosing), only these asks are
-# clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
-STRONG_WITH_NO_INFO = {"size", "phase"}
-MAX_TRIALS_IN_ANSWER = 6
-LABEL = re.compile(r"(^|; )[A-Z][\w ]{0,40}: ")  # "Status: " before a record line's value
 
 
 class Assistant:
@@ -185,7 +180,7 @@ class Assistant:
             conversation.previous, conversation.corpus_hash = fresh.previous, fresh.corpus_hash
         plan = self.plan(raw, conversation.previous)
         conversation.remember(raw, plan, self.catalog.corpus_hash)
-        answer = self._write(raw, plan)
+        answer = Composer(self.catalog, self.aspects).write(raw, plan)
         if self.writer is not None and answer.behavior == "answer":
             answer = self.writer.rewrite(answer, self.sources_for(answer, plan))
         answer.question = question
@@ -199,141 +194,6 @@ class Assistant:
         ids = [c.chunk_id for c in answer.citations]
         ids += [h.chunk_id for h in plan.hits if h.trial_id in (plan.focus or [h.trial_id])]
         return [self.catalog.by_id[i] for i in dict.fromkeys(ids) if i in self.catalog.by_id][:limit]
-
-    def _write(self, question: str, plan: Plan) -> Answer:
-        catalog = self.catalog
-        retrieved = list(dict.fromkeys(plan.focus + ranked_trials(plan.hits)))
-        passages = [
-            {"chunk_id": h.chunk_id, "trial_id": h.trial_id, "score": round(h.score, 5),
-             "dense": None if h.dense is None else round(h.dense, 4),
-             "bm25": None if h.bm25 is None else round(h.bm25, 4)}
-            for h in plan.hits
-        ]
-
-        def done(behavior: str, claims: list[Claim]) -> Answer:
-            text, citations, checks = render(claims, catalog.by_id)
-            return Answer(question, text, behavior, citations, retrieved if behavior not in
-                          ("emergency", "out_of_scope") else [], passages, plan.focus, checks)
-
-        if plan.behavior == "emergency":
-            return Answer(question, phrases.EMERGENCY, "emergency")
-        if plan.behavior == "out_of_scope":
-            return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
-        if plan.behavior == "small_talk":
-            return Answer(question, phrases.SMALL_TALK, "out_of_scope")
-
-        if plan.advice:
-            claims = [Claim(phrases.ADVICE)]
-            if plan.kind == "corpus" and plan.set_claims:
-                # "Could a trial fit me?": what the entries say, trial by trial; only the study team decides.
-                return done("advice", [*claims, Claim(phrases.ADVICE_CONTEXT), *plan.set_claims])
-            if plan.focus and plan.kind == "trial" and len(plan.focus) <= 2:
-                context = []
-                for trial_id in plan.focus:
-                    attrs = [a for a in plan.attributes if a in ("size", "phase", "endpoint", "design")]
-                    context += trial_claims(catalog.trials[trial_id], ["population", *attrs], plan.asked,
-                                            compact=len(plan.focus) > 1, naming=plan.naming)
-                if context:
-                    claims += [Claim(phrases.ADVICE_CONTEXT), *context]
-            return done("advice", claims)
-
-        if plan.kind == "corpus":
-            return done("answer", plan.set_claims)
-
-        if plan.unknown_ids and not plan.focus:
-            text = " ".join(phrases.UNKNOWN_ID.format(trial_id=i) for i in plan.unknown_ids)
-            return done("no_info", [Claim(text)])
-
-        no_info_topics = plan.intent.no_info
-        if plan.kind == "trial" and plan.focus and plan.aspects and not plan.compare:
-            answer = self._record_answer(plan, no_info_topics, done)
-            if answer is not None:
-                return answer
-        if plan.kind == "trial" and plan.focus:
-            strong = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO]
-            if plan.answerable:
-                strong += [a for a in plan.attributes if a not in strong]
-            if no_info_topics and not strong:
-                return done("no_info", self._no_info_claims(no_info_topics, plan))
-            claims = self._trial_claims(plan)
-            cited = [c for c in claims if c.sources]
-            if not cited:
-                # The asked fact is not in the entry: say so, then what the entry does say about it.
-                context = []
-                if len(plan.focus) == 1 and not plan.by_retrieval:
-                    context = trial_claims(catalog.trials[plan.focus[0]], ["condition"], plan.asked, compact=True)
-                return done("no_info", [*claims, Claim(phrases.NO_INFO_WHO_KNOWS), *context])
-            if no_info_topics:
-                claims = self._trial_claims(plan, strong)
-                claims += self._no_info_claims(no_info_topics, plan, with_context=False)
-            return done("answer", claims)
-
-        if no_info_topics and plan.intent.on_topic:
-            return done("no_info", self._no_info_claims(no_info_topics, plan, with_context=False))
-        if plan.intent.on_topic:
-            return done("no_info", [Claim(phrases.NO_MATCH.format(corpus=catalog.describe())),
-                                    Claim(phrases.NO_INFO_WHO_KNOWS)])
-        return Answer(question, phrases.OUT_OF_SCOPE, "out_of_scope")
-
-    def _record_answer(self, plan: Plan, no_info_topics: list[str], done) -> Answer | None:
-        """The asked parts of the record (sites, exclusions, dates...) when the record holds them."""
-        focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
-        asked = [self.aspects.by_name[name] for name in plan.aspects]
-        claims: list[Claim] = []
-        answered = []
-        for trial_id in focus:
-            found, aspects = record_claims(self.catalog.trials[trial_id], asked, plan.asked, plan.naming,
-                                           compact=len(focus) > 1)
-            claims += found
-            answered += [a for a in aspects if a not in answered]
-        # An asked part no record holds ("whats the number to call") is said to be missing, precisely.
-        missing = [a.topic for a in asked if a.topic and a not in answered and a.topic not in no_info_topics]
-        no_info_topics = [*no_info_topics, *missing]
-        if not claims:
-            if missing and not plan.attributes:
-                return done("no_info", self._no_info_claims(no_info_topics, plan))
-            return None
-        replaced = {r for a in answered for r in a.replaces}
-        others = [a for a in plan.attributes if a in STRONG_WITH_NO_INFO and a not in replaced]
-        if others:
-            said = self._trial_claims(plan, others)
-            known = {w for c in said for w in tokens(c.text)}
-            # A record line that only repeats what the key facts just said ("Status: withdrawn...") goes.
-            claims = said + [c for c in claims if not set(tokens(LABEL.sub(" ", c.basis or c.text))) <= known]
-        topics = [t for t in no_info_topics if t not in {a.topic for a in answered}]
-        if topics:
-            claims += self._no_info_claims(topics, plan, with_context=False)
-        return done("answer", claims)
-
-    def _trial_claims(self, plan: Plan, attributes: list[str] | None = None) -> list[Claim]:
-        catalog = self.catalog
-        attributes = plan.attributes if attributes is None else attributes
-        focus = plan.focus[:MAX_TRIALS_IN_ANSWER]
-        if len(focus) == 1:
-            doc = catalog.trials[focus[0]]
-            return trial_claims(doc, attributes, plan.asked, naming=plan.naming)
-        if plan.compare:
-            claims = compare_claims([catalog.trials[t] for t in focus], smaller=plan.smaller)
-        else:
-            claims = [Claim(phrases.AMBIGUOUS_LEAD)]
-        attributes = attributes or ["size"]
-        if plan.compare and claims:
-            # The sizes are already side by side; say only what else was asked.
-            attributes = [a for a in attributes if a != "size"]
-            if not attributes:
-                return claims
-        for trial_id in focus:
-            claims += trial_claims(catalog.trials[trial_id], attributes, plan.asked, compact=True,
-                                   naming=plan.naming)
-        return claims
-
-    def _no_info_claims(self, topics: list[str], plan: Plan, with_context: bool = True) -> list[Claim]:
-        what = " or ".join(phrases.NO_INFO_TOPICS[t] for t in topics)
-        claims = [Claim(f"The trial entries don't say {what}."), Claim(phrases.NO_INFO_WHO_KNOWS)]
-        if with_context and plan.kind == "trial" and len(plan.focus) == 1 and not plan.by_retrieval:
-            doc = self.catalog.trials[plan.focus[0]]
-            claims += trial_claims(doc, ["condition"], plan.expanded, compact=True)
-        return claims
 
     # -- streaming --------------------------------------------------------------------------------
     def answer_stream(self, question: str, history: Iterable = (),

@@ -50,7 +50,7 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
     if not candidates:
         return []
     asked = _words(question) - naming - doc.common
-    matching = _best_matches(asked, candidates) if asked else []
+    matching = _best_matches(asked, candidates, aspect.min_score) if asked else []
     if aspect.only_matching and not matching:
         return []
     chosen = sorted(matching or candidates, key=lambda c: (c[0], c[1]))[:limit]
@@ -61,13 +61,15 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
     return list(grouped.values())
 
 
-def _best_matches(asked: set[str], candidates: list) -> list:
+def _best_matches(asked: set[str], candidates: list, min_score: float = 0.0) -> list:
     """Lines sharing the question's words, a word counting less the more lines have it: for "can women
     on HRT join", the line about hormone therapy beats the one that says women aged 40 to 65."""
     words_of = [_words(c[3]) for c in candidates]
     spread = {w: sum(_shares({w}, words) for words in words_of) for w in asked}
     scores = [sum(1 / spread[w] for w in asked if spread[w] and _shares({w}, words)) for words in words_of]
     best = max(scores, default=0)
+    if best < min_score:
+        return []
     return [c for c, s in zip(candidates, scores, strict=True) if best and s >= best / 2]
 
 

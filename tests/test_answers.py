@@ -141,7 +141,7 @@ def test_every_cited_sentence_passed_the_support_check(assistant):
 
 
 def test_a_sentence_repeated_from_the_same_source_is_said_once(assistant):
-    from assistant.citations import render
+    from assistant.check import render
     from assistant.types import Claim
 
     first, second = (assistant.catalog.trials[t].nodes[0] for t in list(assistant.catalog.trials)[:2])

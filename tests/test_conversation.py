@@ -199,3 +199,23 @@ def test_a_follow_up_that_mentions_tablets_is_about_the_trial_in_focus(registry_
     answer = registry_assistant.answer("how many tablets a day do they take", conversation=state)
     assert answer.focus == [HOT_FLASH], answer.text
     assert "once daily" in answer.text
+
+
+TYPE2_DIABETES, TYPE1_DIABETES = "NCT09910015", "NCT09910014"
+
+
+def test_a_persons_condition_in_a_follow_up_is_asked_of_the_trial_in_focus(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about ORBIT-2", conversation=state)
+    # "type 1 diabetes" names another trial, but here it is a fact about him, asked of ORBIT-2.
+    answer = registry_assistant.answer("he has type 1 diabetes as well, is that a problem?", conversation=state)
+    assert answer.focus == [TYPE2_DIABETES], answer.text
+    assert "Type 1 diabetes" in answer.text
+
+
+def test_chat_shorthand_is_read_as_words(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("diabetes studies please", conversation=state)
+    answer = registry_assistant.answer("which of the two has more ppl", conversation=state)
+    assert set(answer.focus) == {TYPE2_DIABETES, TYPE1_DIABETES}
+    assert answer.text.startswith("The ORBIT-2 study is the bigger one"), answer.text

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import phrases
-from assistant.citations import cited_numbers
+from assistant.check import cited_numbers
 
 
 def well_formed(answer) -> None:

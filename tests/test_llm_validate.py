@@ -6,7 +6,7 @@ import pytest
 from llama_index.core.schema import TextNode
 
 from assistant import phrases
-from assistant.citations import cited_numbers
+from assistant.check import cited_numbers
 from assistant.llm.prompts import CITE_RULE, DATA_NOT_INSTRUCTIONS, DONT_KNOW, build_messages
 from assistant.llm.providers import LLMConfigError, build_llm, parse_spec
 from assistant.llm.validate import Validator, normalize

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from llama_index.core.schema import TextNode
 
-from assistant.citations import cited_numbers
+from assistant.check import cited_numbers
 from assistant.llm.prompts import DATA_NOT_INSTRUCTIONS
 from assistant.llm.providers import build_llm, parse_spec
 from assistant.llm.writer import LLMWriter, make_writer

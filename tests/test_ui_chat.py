@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.citations import split_sentences
+from assistant.check import split_sentences
 from assistant.types import Answer
 from ui.chat import MAX_PARTIAL_STEPS, SORRY, respond
 from ui.log import ConversationLog

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from assistant.catalog import Catalog
-from assistant.citations import best_sentence, supporting_sentences
+from assistant.check import best_sentence, supporting_sentences
 from assistant.phrases import EMERGENCY
 from assistant.types import Answer, Citation, SentenceCheck
 from ui import guide

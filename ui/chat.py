@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.citations import split_sentences
+from assistant.check import split_sentences
 from assistant.conversation import Conversation
 from assistant.engine import Assistant
 from assistant.types import Answer

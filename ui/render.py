@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from assistant.citations import supporting_sentences
+from assistant.check import supporting_sentences
 from assistant.types import Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from assistant.citations import best_sentence
+from assistant.check import best_sentence
 from assistant.types import Citation
 
 from .log import REASONS

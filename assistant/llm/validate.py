@@ -17,7 +17,7 @@ from llama_index.core.schema import TextNode
 
 from assistant import phrases
 from assistant.catalog import GENERIC, find_trial_ids
-from assistant.citations import (
+from assistant.check import (
     MARKER,
     TRIAL_ID_IN_TEXT,
     _with_markers,

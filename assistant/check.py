@@ -1,4 +1,4 @@
-"""Number the sources of a draft, check each sentence against its passages, render [n] markers."""
+"""Check: number the sources of a draft, keep each sentence only where its passages support it, render [n]."""
 
 from __future__ import annotations
 

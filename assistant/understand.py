@@ -1,4 +1,9 @@
-"""Planning a turn: which behaviour, which trials, which facts, before any answer is written."""
+"""Understand: a turn read into a Plan (behaviour, trials, what is asked of them) before any answer is written.
+
+The safety gate first (assistant/safety.py), then the trials named (assistant/linking.py) read against the
+conversation so far, then what is asked: aspects of a record (data/aspects.yaml), intent, constraints
+for questions about the set (data/filters.yaml).
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,39 @@ import re
 from dataclasses import dataclass, field
 
 from .aspects import AspectReader
-from .catalog import GENERIC, Catalog, find_trial_ids
+from .catalog import Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
 from .filters import SetIndex, filter_claims, is_set_question, read_constraints, without_constraints
 from .intent import Intent, read_intent
+from .linking import (
+    PLURAL_SET,
+    SIDES,
+    SUBJECT,
+    as_terms,
+    each_side,
+    focus_describes,
+    in_list,
+    link_phrase,
+    link_subjects,
+    naming_lay_phrases,
+    narrow,
+    own_words,
+)
 from .retrieval import Hit, HybridRetriever
 from .safety import is_advice, is_emergency, is_injection, is_small_talk
 from .synonyms import expand, expand_parts, lay_matches
-from .text import content_tokens, tokens
+from .text import tokens
 
 PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
-# "the kidney study", "that asthma trial", "the COPD one": the trial a question is about.
-SUBJECT = re.compile(r"\b(?:the|this|that) ((?:[\w'-]+ ){0,4}?[\w'-]+) (?:study|studies|trial|trials|one)\b")
 REFERS = re.compile(r"\b(it|its|this one|that one)\b")
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|differ\w*|"
                      r"comparison|versus|vs|difference between|than)\b")
-BIG = re.compile(r"\b(big|bigger|biggest|large|larger|largest|main)\b")
-SMALL = re.compile(r"\b(small|smaller|smallest|little|tiny)\b")
-PLURAL_ASK = re.compile(r"\b(trials|studies|ones|any|all|which|list)\b")
-PILOT_WORDS = re.compile(r"\b(pilot|lab|samples?|blood|genes?|small|smaller|open[- ]?label|inflammat\w*)\b")
 MIN_BM25 = 1.0
+# "she has epilepsy", "i use a steroid inhaler", "my dad had a stroke": a fact about a person.
+PERSON_HAS = re.compile(r"\b(i|im|ive|he|hes|she|shes|they|we|my \w+) (has|have|had|got|gets|uses?|takes?|"
+                        r"is on|am on|are on|was|were|suffers?|been)\b")
 PLACE_ASPECT = "location"  # the aspect (data/aspects.yaml) a place the records name asks for
-# "heart trials", "any cancer studies": a question about a field takes in every trial of it, those named
-# for it only by a broader subject term too; "the heart one" prefers the trial named for it outright.
-PLURAL_SET = re.compile(r"\b(trials|studies|ones|any|all|list)\b")
-
-
 @dataclass
 class Plan:
     behavior: str | None = None  # decided by the safety gate: emergency | out_of_scope
@@ -58,87 +69,6 @@ class Plan:
 
 
 
-def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
-    """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
-    folded, rows = expand_parts(phrase, catalog.vocabulary)
-    found = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)))[0]
-    return narrow(catalog, found, phrase) if narrowed else found
-
-
-def as_terms(catalog: Catalog, folded: str) -> str:
-    """A lay phrase of several words ("skin hardening") stands for its lexicon row as one term: its
-    words are not also matched one by one ("skin" would name every skin trial), unless a trial itself
-    is named with all of them ("self harm")."""
-    for lay, _ in lay_matches(folded):
-        words = tokens(lay)
-        if len(words) > 1 and not catalog.named_with_all(words):
-            folded = folded.replace(lay, " ")
-    return folded
-
-
-def link_subjects(catalog: Catalog, folded: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Trials named as 'the X study' (every such phrase, for comparisons) and where they are."""
-    linked: list[str] = []
-    spans = []
-    for match in SUBJECT.finditer(folded):
-        # "the phases of the APS trial": the name is what follows the last "of/in/for (the)".
-        parts = re.split(r"\b(?:of|in|for|from|about|with|and|or|between) (?:the |this |that )?", match.group(1))
-        phrase = parts[-1]
-        start = match.end(1) - len(phrase)
-        found = link_phrase(catalog, phrase, narrowed=False) or by_fields(catalog, phrase)
-        phase = re.search(r"phase (\d)", phrase)
-        if phase and len(found) > 1:
-            found = [t for t in found if catalog.entry(t).phase == f"Phase {phase.group(1)}"] or found
-        sized = [t for t in found if catalog.entry(t).enrollment is not None]
-        if len(sized) > 1 and (BIG.search(phrase) or SMALL.search(phrase)):
-            pick = max if BIG.search(phrase) else min
-            found = [pick(sized, key=lambda t: catalog.entry(t).enrollment)]
-        found = narrow(catalog, found, folded)
-        if found:
-            linked += [t for t in found if t not in linked]
-            spans.append((start, match.end(1)))
-    return linked, spans
-
-
-FIELD_NAMES = [  # "the completed one", "the phase 4 one", "the pilot": trials named by a field
-    (r"\b(completed|finished|done)\b", lambda e: (e.status or "").lower() == "completed"),
-    (r"\bpilot\b", lambda e: "pilot" in e.design),
-    (r"\bopen[- ]?label\b", lambda e: "open-label" in e.design),
-    (r"\bproof[- ]of[- ]concept\b", lambda e: "proof-of-concept" in e.design),
-    (r"\b(shot|injection|subcutaneous)\b", lambda e: "subcutaneous" in (e.route or "")),
-    (r"\b(children|kids|pediatric|paediatric)\b", lambda e: bool(e.includes_children)),
-]
-
-
-def by_fields(catalog: Catalog, phrase: str) -> list[str]:
-    """Trials a phrase names by their fields rather than their condition."""
-    phase = re.search(r"phase (\d)", phrase)
-    found = [t for t in catalog.order if phase and catalog.entry(t).phase == f"Phase {phase.group(1)}"]
-    for pattern, test in FIELD_NAMES:
-        if re.search(pattern, phrase):
-            found = [t for t in (found or catalog.order) if test(catalog.entry(t))]
-    named = catalog.treatment_words & set(tokens(phrase))  # "the light therapy one": its treatment's words
-    if named:
-        found = [t for t in (found or catalog.order)
-                 if named & set(tokens(f"{catalog.entry(t).intervention} {catalog.entry(t).comparator}"))]
-    return found if len(found) < len(catalog.trials) else []
-
-
-SIDES = re.compile(r"\b(?:or|vs|versus|and|compared (?:to|with)|against)\b|,|\bthan\b")
-
-
-def _each_side(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
-    """'Is the X or the Y trial bigger?': each side of the comparison names its own trial."""
-    found = list(linked)
-    for part in SIDES.split(folded):
-        if len(set(content_tokens(part)) - GENERIC) == 0:
-            continue
-        side = link_phrase(catalog, part)
-        if len(side) == 1 and side[0] not in found:
-            found.append(side[0])
-    return found if len(found) >= 2 else linked
-
-
 OTHER = re.compile(r"\b(the other|other one|the second one|the rest)\b")
 QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
 
@@ -149,53 +79,6 @@ def asked_part(folded: str) -> str:
         return folded
     questions = QUESTION_SENTENCE.findall(folded)
     return " ".join(questions) if questions else folded
-
-
-def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
-    """Break ties the way patients mean them: 'the adult SLE study' is not the children's one, and
-    'the skin study' is the main trial, not a small lab pilot of the same disease, unless they say pilot."""
-    if len(linked) < 2 or PLURAL_ASK.search(folded):
-        return linked
-    kept = linked
-    if re.search(r"\badults?\b", folded) and not re.search(r"\b(children|kids?|pediatric)\b", folded):
-        kept = [t for t in kept if not catalog.entry(t).includes_children] or kept
-    if not PILOT_WORDS.search(folded):
-        kept = [t for t in kept if "pilot" not in catalog.entry(t).design] or kept
-    return kept
-
-
-def naming_lay_phrases(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
-    """Lay phrases of several words that stand for a linked trial's condition ("dry eye and mouth")."""
-    conditions = {t for trial_id in linked for c in [*catalog.entry(trial_id).conditions,
-                                                      *catalog.entry(trial_id).mesh_conditions] for t in tokens(c)}
-    return [lay for lay, entry_words in lay_matches(folded)
-            if len(tokens(lay)) > 1 and set(tokens(entry_words)) & conditions]
-
-
-def focus_describes(catalog: Catalog, focus: list[str], linked: list[str], folded: str, rows: list[str]) -> bool:
-    """The words that would name another trial are all in the description of the trial in focus."""
-    terms = set().union(*(catalog.trials[t].entity_terms for t in linked))
-    written = terms & set(tokens(folded))
-    expanded = [terms & set(tokens(row)) for row in rows]
-    expanded = [row for row in expanded if row]  # a lay word's row: one of its words is enough
-    return bool(written or expanded) and all(
-        written <= catalog.described_by(t) and all(row & catalog.described_by(t) for row in expanded) for t in focus)
-
-
-def in_list(hits: list[Hit], listed: list[str], share: float = 0.9) -> list[str]:
-    """The listed trial whose passages the question finds about as well as any passage at all."""
-    best = hits[0].score if hits else 0.0
-    found = next((h for h in hits if h.trial_id in listed), None)
-    return [found.trial_id] if found and best > 0 and found.score >= share * best else []
-
-
-def own_words(catalog: Catalog, folded: str, focus: list[str]) -> set[str]:
-    """Words that ask something beyond naming the trial ("and the asthma one?" has none)."""
-    named = set()
-    for trial_id in focus:
-        named |= catalog.trials[trial_id].entity_terms
-    return {w for w in content_tokens(folded)
-            if w not in named and w not in GENERIC and w not in catalog.common and not w.isdigit()}
 
 
 # A topic the entries usually don't cover, but some entry does: (evidence in its text, what to show).
@@ -252,6 +135,11 @@ WITHIN = re.compile(r"\b(?:of|from|between|out of) (?:the (?:two|three|four|\d)|
                     r"|\bthe (?:one|ones) (?:only |just )?(?:for|with|that|which|in|where)\b")
 
 
+def asks_who_can_join(aspects: AspectReader, names: list[str]) -> bool:
+    """An asked aspect is answered from the lists of who can and cannot take part."""
+    return any(set(aspects.by_name[n].sections) & {"Who can take part", "Who cannot take part"} for n in names)
+
+
 def listed_group(previous: Plan | None, folded: str) -> list[str]:
     """The trials of the last list a question chooses among ("which of those ..."), if it does."""
     if previous is None or not WITHIN.search(folded):
@@ -291,7 +179,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     linked = subjects or narrow(catalog, named, folded)
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
-        linked = _each_side(catalog, asked_sentence, linked)
+        linked = each_side(catalog, asked_sentence, linked)
     named_by = naming_lay_phrases(catalog, folded, linked) if linked and not spans else []
     if named_by:
         # "dry eye and mouth disease, any trial?": what the lay words that named the trial say on their
@@ -312,6 +200,9 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
             linked = link_phrase(catalog, rest) if rest else []
+            if linked and PERSON_HAS.search(folded) and asks_who_can_join(aspects, plan.aspects) \
+                    and not SUBJECT.search(folded):
+                linked = []  # "she has epilepsy, does that matter": a fact about her, asked of the trial in focus
     if linked and not subjects and not ids and previous and previous.focus and not set(linked) & set(previous.focus) \
             and (plan.aspects or asked_intent.attributes) and not CARRY_OVER.search(folded) \
             and not PLURAL_SET.search(folded) and not is_set_question(folded) \
@@ -394,7 +285,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         # "the other one": the trial of an earlier list that the last answer was not about.
         group = next((g for g in reversed(previous.earlier) if set(previous.focus) < set(g)), previous.earlier[-1])
         plan.kind, plan.focus = "trial", [t for t in group if t not in previous.focus] or list(previous.focus)
-    elif previous and previous.focus and (intent.follow_up or plan.attributes or len(expanded.split()) <= 6):
+    elif previous and previous.focus and (intent.follow_up or plan.attributes or plan.aspects
+                                          or len(expanded.split()) <= 6):
         plan.kind, plan.focus = "trial", list(previous.focus)
     elif intent.on_topic:
         # Found by retrieval alone: needs shared words (BM25) as well as meaning, since every
