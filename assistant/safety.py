@@ -65,6 +65,12 @@ def is_emergency(question: str, vector=None) -> bool:
     return gate.emergency_score(question, gate.embed(question) if vector is None else vector) > 0
 
 
+def is_off_topic(question: str, vector=None) -> bool:
+    """Nearer the labelled off-topic messages (weather, jokes, recipes) than the questions about trials."""
+    gate = model()
+    return gate.off_topic_score(gate.embed(question) if vector is None else vector) > 0
+
+
 def is_advice(question: str, vector=None) -> bool:
     """A personal decision about the writer or someone they care for ("would my son be eligible?")."""
     gate = model()

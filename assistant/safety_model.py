@@ -140,6 +140,9 @@ class SafetyModel:
         # pills for" sits near overdose messages but names no danger.
         return score if features["danger"] or features["certain"] else score - NO_DANGER_WORD
 
+    def off_topic_score(self, vector, exclude: int | None = None) -> float:
+        return self._margin(vector, ("out_of_scope",), ("fact", "advice"), exclude)
+
     def advice_score(self, text: str, vector, exclude: int | None = None) -> float:
         """Below zero for fact questions; about a person is required, so 'can children join?' never is."""
         features = self.cues.advice_features(folded(text))

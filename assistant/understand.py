@@ -30,7 +30,7 @@ from .linking import (
     own_words,
 )
 from .retrieval import Hit, HybridRetriever
-from .safety import is_advice, is_emergency, is_injection, is_small_talk
+from .safety import is_advice, is_emergency, is_injection, is_off_topic, is_small_talk
 from .synonyms import expand, expand_parts, lay_matches
 from .text import tokens
 
@@ -286,7 +286,9 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         group = next((g for g in reversed(previous.earlier) if set(previous.focus) < set(g)), previous.earlier[-1])
         plan.kind, plan.focus = "trial", [t for t in group if t not in previous.focus] or list(previous.focus)
     elif previous and previous.focus and (intent.follow_up or plan.attributes or plan.aspects
-                                          or len(expanded.split()) <= 6):
+                                          or not is_off_topic(question, vector)):
+        # A question naming no trial after one was discussed is about it ("what would she actually
+        # have to do"), unless it reads like the off-topic examples ("what's the weather tomorrow?").
         plan.kind, plan.focus = "trial", list(previous.focus)
     elif intent.on_topic:
         # Found by retrieval alone: needs shared words (BM25) as well as meaning, since every

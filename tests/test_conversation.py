@@ -219,3 +219,13 @@ def test_chat_shorthand_is_read_as_words(registry_assistant):
     answer = registry_assistant.answer("which of the two has more ppl", conversation=state)
     assert set(answer.focus) == {TYPE2_DIABETES, TYPE1_DIABETES}
     assert answer.text.startswith("The ORBIT-2 study is the bigger one"), answer.text
+
+
+def test_a_follow_up_naming_nothing_stays_with_the_trial_unless_it_is_off_topic(registry_assistant):
+    state = Conversation()
+    registry_assistant.answer("tell me about the quit smoking study", conversation=state)
+    answer = registry_assistant.answer("so what exactly would my husband be doing as a participant",
+                                       conversation=state)
+    assert answer.behavior != "out_of_scope" and answer.focus == ["NCT09910018"], answer.text
+    off = registry_assistant.answer("will there be snow in town this weekend", conversation=state)
+    assert off.behavior == "out_of_scope", off.text
