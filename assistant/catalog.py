@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from llama_index.core.schema import TextNode
 
 from ingest.entries import Entry
+from ingest.passages import NOT_WHO, WHERE, WHO
 from ingest.store import Store
 
 from .check import split_sentences
@@ -41,7 +42,7 @@ PHASE_NAMING = re.compile(r"\b(?:the|a|an) (?!one\b)(?:[\w'-]+ ){0,3}?phase (\d)
 
 
 # Passages that mention other diseases and places than the trial's own (criteria, sites).
-LISTS_ELSEWHERE = frozenset({"Who can take part", "Who cannot take part", "Where it takes place"})
+LISTS_ELSEWHERE = frozenset({WHO, NOT_WHO, WHERE})
 
 ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
 TRIAL_ID = re.compile(r"\bNCT\d{8}\b|\b\d{4}-\d{6}-\d{2}-\d{2}\b")

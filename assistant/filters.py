@@ -17,6 +17,7 @@ from pathlib import Path
 
 from llama_index.core.schema import TextNode
 
+from ingest.passages import GROUPS, STATUS, SUMMARY, WHERE, WHO
 from ingest.yamldata import read_yaml
 
 from .catalog import Catalog, TrialDoc
@@ -25,8 +26,6 @@ from .text import fold, tokens
 from .types import Claim
 
 FILTERS_FILE = Path(__file__).resolve().parent / "data" / "filters.yaml"
-WHERE, WHO, GROUPS, STATUS, SUMMARY = (
-    "Where it takes place", "Who can take part", "Groups and treatments", "Status and dates", "Summary")
 MAX_LINES_PER_TRIAL = 3
 
 

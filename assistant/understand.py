@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.passages import NOT_WHO, WHO
+
 from .aspects import AspectReader
 from .catalog import Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
@@ -137,7 +139,7 @@ WITHIN = re.compile(r"\b(?:of|from|between|out of) (?:the (?:two|three|four|\d)|
 
 def asks_who_can_join(aspects: AspectReader, names: list[str]) -> bool:
     """An asked aspect is answered from the lists of who can and cannot take part."""
-    return any(set(aspects.by_name[n].sections) & {"Who can take part", "Who cannot take part"} for n in names)
+    return any(set(aspects.by_name[n].sections) & {WHO, NOT_WHO} for n in names)
 
 
 def listed_group(previous: Plan | None, folded: str) -> list[str]:

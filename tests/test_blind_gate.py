@@ -48,6 +48,11 @@ def _check(assistant, artifacts, name: str, floors: dict[str, float]) -> dict:
     return report
 
 
+def assert_no_shipped_drug(report: dict) -> None:
+    """Nothing of the shipped corpus leaks into answers about other trials."""
+    assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
+
+
 SHIPPED_FLOORS = {"behavior_accuracy": 0.95, "citation_recall": 0.90, "citation_precision": 0.86,
                   "fact_accuracy": 0.88}
 
@@ -67,8 +72,7 @@ def test_blind_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-registry",
                     {"behavior_accuracy": 0.95, "citation_recall": 0.94, "citation_precision": 0.90,
                      "fact_accuracy": 0.74})
-    # Nothing of the shipped corpus leaks into answers about other trials.
-    assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
+    assert_no_shipped_drug(report)
 
 
 def test_blind_real_records_set(real_assistant, artifacts):
@@ -86,7 +90,7 @@ def test_blind_followups_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-followups-registry",
                     {"behavior_accuracy": 0.92, "citation_recall": 0.93, "citation_precision": 0.91,
                      "fact_accuracy": 0.77})
-    assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
+    assert_no_shipped_drug(report)
 
 
 def test_blind_followups_real_records_set(real_assistant, artifacts):
