@@ -89,12 +89,13 @@ def correct_spelling(folded: str, vocabulary: frozenset[str] = frozenset()) -> s
 def expand_parts(question: str, vocabulary: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """The folded, spelling-fixed question and the entry words each matching table row adds."""
     text = correct_spelling(fold(question), vocabulary)
-    return text, [words for pattern, words in _COMPILED if pattern.search(text)]
+    rows = sorted({row for row, *_ in _scan(text)})
+    return text, [_COMPILED[row][1] for row in rows]
 
 
 def lay_matches(folded: str) -> list[tuple[str, str]]:
     """(lay words as written, entry words) for every table row the folded question matches."""
-    return [(m.group(0), words) for pattern, words in _COMPILED for m in pattern.finditer(folded)]
+    return [(lay, words) for _, _, lay, words in _scan(folded)]
 
 
 def expand(question: str, vocabulary: frozenset[str] = frozenset()) -> str:
@@ -105,11 +106,21 @@ def expand(question: str, vocabulary: frozenset[str] = frozenset()) -> str:
     """
     text = correct_spelling(fold(question), vocabulary)
     inserts: dict[int, list[str]] = {}
-    for pattern, words in _COMPILED:  # matched on the question only, never on inserted words
-        for match in pattern.finditer(text):
-            inserts.setdefault(match.end(), []).append(words)
+    for _, end, _, words in _scan(text):  # matched on the question only, never on inserted words
+        inserts.setdefault(end, []).append(words)
     out, last = [], 0
     for end in sorted(inserts):
         out.append(text[last:end] + "".join(f" ({w})" for w in dict.fromkeys(inserts[end])))
         last = end
     return "".join(out) + text[last:]
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(row, end, lay words, entry words) of every match of every table row, in table order.
+
+    One turn reads the same text several times (the question, then the part asked); the table has
+    hundreds of rows, so each text is scanned once.
+    """
+    return tuple((row, m.end(), m.group(0), words) for row, (pattern, words) in enumerate(_COMPILED)
+                 for m in pattern.finditer(text))

@@ -221,12 +221,14 @@ def served(home: Path, stderr_path: Path):
 
 
 def profiled(pid: int, seconds: float, out: Path | None) -> subprocess.Popen | None:
-    """py-spy (if installed) samples the server through one level; it costs CPU, so only on request."""
+    """py-spy (if installed) samples the server through one level; it costs CPU, so only on request.
+    Only the thread holding the GIL is sampled: the served app is GIL-bound, and threads waiting
+    for it would otherwise show up wherever they happen to wait."""
     spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if out is None or spy is None:
         return None
     return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration", str(int(seconds) + 1), "--rate", "50",
-                             "--format", "raw", "--output", str(out), "--nonblocking"],
+                             "--format", "raw", "--output", str(out), "--nonblocking", "--gil"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

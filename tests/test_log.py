@@ -174,3 +174,23 @@ def test_concurrent_first_writes_all_land_once(tmp_path):
     with ThreadPoolExecutor(max_workers=8) as pool:
         ids = [i for batch in pool.map(write, range(8)) for i in batch]
     assert None not in ids and len(set(ids)) == 40 == log.count()
+
+
+def test_a_kept_connection_follows_the_log_file_when_it_is_replaced(tmp_path):
+    # Turns are written over a connection each worker thread keeps; a log moved away (an operator's
+    # archive) must not take later turns with it.
+    path = tmp_path / "log.sqlite3"
+    log = ConversationLog(path)
+    assert log.record("s1", answer("first?"), CONFIG) is not None
+    archived = tmp_path / "archived.sqlite3"
+    path.rename(archived)
+    for suffix in ("-wal", "-shm"):
+        side = tmp_path / f"log.sqlite3{suffix}"
+        if side.exists():
+            side.rename(tmp_path / f"archived.sqlite3{suffix}")
+    fresh = ConversationLog(path)
+    fresh.record("s0", answer("new file?"), CONFIG)
+    assert log.record("s2", answer("second?"), CONFIG) is not None
+    assert sorted(t["question"] for t in log.turns()) == ["new file?", "second?"]
+    with sqlite3.connect(archived) as db:
+        assert [q for (q,) in db.execute("SELECT question FROM turns")] == ["first?"]

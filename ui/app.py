@@ -6,7 +6,6 @@ Evaluation lives in the staff app, behind its login (ui/staff.py).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -24,7 +23,7 @@ from .chat import new_session_id, respond
 from .log import REASONS, ConversationLog, valid_text
 from .render import question_html, text
 from .theme import CSS, HEAD, make_theme
-from .web import WebGuard, cap_question, private_temp, use_upload_dir
+from .web import WebGuard, cap_question, private_temp, quiet_queue, use_upload_dir
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +187,7 @@ def create_app(assistant: Assistant, settings: Settings, log: ConversationLog | 
 def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, concurrency: int = 8):
     from starlette.middleware import Middleware
 
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    quiet_queue()
     set_encode_threads(QUERY_THREADS)
     app.queue(default_concurrency_limit=concurrency)
     # run_history=False: Gradio would otherwise keep each patient's questions in the browser's storage.

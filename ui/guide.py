@@ -6,6 +6,7 @@ entries, so a different corpus gets a welcome and suggestions that fit it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant.catalog import Catalog
@@ -101,7 +102,13 @@ def example_questions(catalog: Catalog, limit: int = 4) -> list[str]:
 
 
 def asked_aspects(questions: list[str]) -> set[str]:
-    return {a for q in questions for a in read_intent(fold(q)).attributes}
+    return {a for q in questions for a in _aspects(q)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _aspects(question: str) -> frozenset[str]:
+    # Every turn looks at all the chat's earlier questions: each is read once, not once per turn.
+    return frozenset(read_intent(fold(question)).attributes)
 
 
 def follow_ups(catalog: Catalog, answer: Answer | None, questions: list[str], limit: int = 3) -> list[str]:

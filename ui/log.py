@@ -137,6 +137,14 @@ class TurnFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+def _inode(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class ConversationLog:
     def __init__(self, path: Path | str, timeout: float = 2.0):
         self.path = Path(path)
@@ -144,11 +152,40 @@ class ConversationLog:
         self.timeout = timeout
         self._ready = False
         self._lock = threading.Lock()  # the first turns of several sessions may arrive at once
+        self._local = threading.local()  # each worker thread's kept connection for recording turns
 
     # -- plumbing ---------------------------------------------------------------------------------
     @contextmanager
-    def _connect(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One connection per call (safe across Gradio's worker threads); one transaction per block."""
+    def _connect(self, write: bool = True, keep: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction per block. A connection per call (safe across Gradio's worker threads), or
+        with ``keep`` one per thread, kept while the file is the same: opening one costs a patient's
+        turn more than writing it."""
+        conn = self._kept() if keep else None
+        fresh = conn is None
+        if fresh:
+            conn = self._open()
+        ok = False
+        try:
+            # IMMEDIATE takes the write lock up front, so a busy log fails fast instead of mid-write.
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            ok = True
+        finally:
+            if keep and ok and fresh:
+                self._local.conn, self._local.inode = conn, _inode(self.path)
+            elif keep and not ok:
+                self._forget()
+                if fresh:
+                    conn.close()
+            elif not keep:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():  # created private, never readable by others even for a moment
@@ -161,16 +198,27 @@ class ConversationLog:
                 with self._lock:
                     if not self._ready:
                         self._migrate(conn)
-            # IMMEDIATE takes the write lock up front, so a busy log fails fast instead of mid-write.
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
+        except BaseException:
             conn.close()
+            raise
+        return conn
+
+    def _kept(self) -> sqlite3.Connection | None:
+        """This thread's connection, unless the file was replaced or removed since it was opened."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.inode != _inode(self.path):
+            self._forget()
+            return None
+        return conn
+
+    def _forget(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                logger.debug("closing a kept log connection failed", exc_info=True)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         # Patient text: only this account may read the log (SQLite gives its -wal/-shm files the same mode).
@@ -202,7 +250,7 @@ class ConversationLog:
             json.dumps(config, sort_keys=True, default=str), config.get("corpus_hash"),
         ))
         try:
-            with self._connect() as conn:
+            with self._connect(keep=True) as conn:
                 cursor = conn.execute(
                     "INSERT INTO turns (created_at, session_id, question, answer, behavior, citations, retrieved,"
                     " passages, checks, config, corpus_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)

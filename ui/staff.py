@@ -7,7 +7,6 @@ It reads only the conversation log, so it starts without loading the assistant.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from .staff_exports import ExportDownloads, Exports, export_link
 from .staff_render import turn_html
 from .staff_review import GUIDANCE_HTML, KEYS_JS
 from .theme import CSS, make_theme
-from .web import WebGuard, private_temp, use_upload_dir
+from .web import WebGuard, private_temp, quiet_queue, use_upload_dir
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +217,7 @@ def launch_staff(app: gr.Blocks, users: dict[str, str], host: str = "127.0.0.1",
 
     from evaluation.dataset import MAX_FILE_BYTES
 
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    quiet_queue()
     set_encode_threads(QUERY_THREADS)
     app.queue(default_concurrency_limit=4)
     middleware = [Middleware(WebGuard), Middleware(LoginGuard, title="TrialChat staff sign-in"),

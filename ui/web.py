@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -129,6 +130,18 @@ async def _reply(send, status: int, detail: str, extra: list | None = None) -> N
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             *(extra or [])]})
     await send({"type": "http.response.body", "body": body})
+
+
+def quiet_queue() -> None:
+    """Before ``Blocks.queue()``: no usage analytics, and no per-event statistics.
+
+    Gradio's queue keeps the last 10,000 events and rebuilds a pandas summary of all of them after
+    every event, for a monitoring page these apps do not serve (``enable_monitoring=False``); on a
+    server that has answered for a while that costs more CPU than the answer itself.
+    """
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["GRADIO_ANALYTICS_MAX_EVENTS"] = "1"
+    os.environ["GRADIO_ANALYTICS_CACHE_FREQUENCY"] = str(2**62)
 
 
 def private_temp(app, name: str) -> Path:
