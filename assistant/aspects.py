@@ -10,6 +10,7 @@ adding an example line, not a rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,7 @@ class AspectReader:
         raw = read_yaml(path)
         self.threshold = float(raw["threshold"])
         self.margin = float(raw["margin"])
+        self.strong = float(raw["strong"])
         self.aspects = [
             Aspect(name, _sections(spec.get("section")), spec.get("topic"),
                    tuple(re.compile(c) for c in spec.get("cues", [])), tuple(spec.get("examples", [])),
@@ -101,13 +103,24 @@ class AspectReader:
                 folded = cue.sub(" ", folded)
         return " ".join(folded.split())
 
-    def read(self, folded: str, vector=None) -> list[str]:
-        """Aspects the question asks for: every cue that matches, and the examples' best if close."""
+    def read(self, folded: str, vector=None, cued: Iterable[str] = ()) -> list[str]:
+        """Aspects the question asks for: every cue that matches, and the examples' best if close.
+
+        ``cued``: the key facts and uncovered topics the question's own words already ask for. Then a
+        near example only adds an aspect that answers one of those, or one it is very near to: the
+        examples are near in topic as much as in what is asked ("vaccine trial, what are they
+        checking" is near "is the trial still open"), and a word that asks is the stronger evidence.
+        """
         asked = [a.name for a in self.aspects if a.section and any(c.search(folded) for c in a.cues)]
         scores = self.nearest(vector)
         if scores:
             top = max(scores.values())
             if top >= self.threshold and scores.get(GENERAL, -1.0) < top:
-                asked += [name for name, s in scores.items()
-                          if s >= top - self.margin and name not in asked and self.by_name[name].section]
+                near = [name for name, s in scores.items()
+                        if s >= top - self.margin and name not in asked and self.by_name[name].section]
+                cued = set(cued)
+                if cued:
+                    near = [n for n in near if cued & set(self.by_name[n].replaces) or self.by_name[n].topic in cued
+                            or scores[n] >= self.strong]
+                asked += near
         return asked

@@ -17,7 +17,9 @@ from .catalog import Catalog
 from .check import render
 from .corpus import compare_claims
 from .record_claims import record_claims
+from .record_claims import words as line_words
 from .retrieval import ranked_trials
+from .synonyms import lay_matches
 from .text import tokens
 from .types import Answer, Claim
 from .understand import Plan
@@ -27,6 +29,8 @@ from .writer import trial_claims
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
 STRONG_WITH_NO_INFO = {"size", "phase"}
 MAX_TRIALS_IN_ANSWER = 6
+MAX_FIT_TRIALS = 3  # a longer list of trials that fit is not followed by each one's rules
+FIT_ASPECT = "criteria"  # the aspect (data/aspects.yaml) that quotes the rules sharing what a person told
 LABEL = re.compile(r"(^|; )[A-Z][\w ]{0,40}: ")  # "Status: " before a record line's value
 
 
@@ -75,7 +79,7 @@ class Composer:
             return done("advice", claims)
 
         if plan.kind == "corpus":
-            return done("answer", plan.set_claims)
+            return done("answer", [*plan.set_claims, *self.fit_claims(plan)])
 
         if plan.unknown_ids and not plan.focus:
             text = " ".join(phrases.UNKNOWN_ID.format(trial_id=i) for i in plan.unknown_ids)
@@ -100,6 +104,11 @@ class Composer:
                 strong += [a for a in plan.attributes if a not in strong]
             if no_info_topics and not strong:
                 return done("no_info", self.no_info_claims(no_info_topics, plan))
+            if plan.person and "population" in plan.attributes and len(plan.focus) > 1 and not plan.compare:
+                # "she has epilepsy" after two trials: the rules of either that mention it, if any do.
+                fit = self.fit_claims(plan)
+                if fit:
+                    return done("answer", fit)
             claims = self.focus_claims(plan)
             cited = [c for c in claims if c.sources]
             if not cited:
@@ -111,6 +120,8 @@ class Composer:
             if no_info_topics:
                 claims = self.focus_claims(plan, strong)
                 claims += self.no_info_claims(no_info_topics, plan, with_context=False)
+            elif "population" in plan.attributes and len(plan.focus) == 1:
+                claims += self.fit_claims(plan, claims)
             return done("answer", claims)
 
         if no_info_topics and plan.intent.on_topic:
@@ -149,6 +160,27 @@ class Composer:
         if topics:
             claims += self.no_info_claims(topics, plan, with_context=False)
         return done("answer", claims)
+
+    def fit_claims(self, plan: Plan, before: list[Claim] = ()) -> list[Claim]:
+        """"Could a trial fit me?" told with facts about the person: after the trials that match, the
+        rules of each that mention what they told ("on dialysis", "warfarin"), quoted; only the study
+        team decides, so never a yes or no."""
+        fit = self.aspects.by_name.get(FIT_ASPECT)
+        if not plan.person or fit is None or not plan.focus or len(plan.focus) > MAX_FIT_TRIALS:
+            return []
+        said = frozenset(w for c in [*plan.set_claims, *before] for w in line_words(c.text))
+        claims = []
+        for trial_id in plan.focus:
+            doc = self.catalog.trials[trial_id]
+            # What they told, less the condition that found the trial: every one of its rules names that.
+            condition = set(tokens(" ".join([*doc.entry.conditions, *doc.entry.mesh_conditions])))
+            # The lexicon's words for what they told count ("guy": men), not its words for the condition
+            # ("diabetes": blood glucose would pick the line about blood potassium).
+            told = " ".join([plan.folded, *(words for _, words in lay_matches(plan.folded)
+                                             if not set(tokens(words)) & condition)])
+            found, _ = record_claims(doc, [fit], told, condition, compact=True, said=said)
+            claims += found
+        return [*claims, Claim(phrases.ONLY_TEAM_DECIDES)] if claims else []
 
     def focus_claims(self, plan: Plan, attributes: list[str] | None = None) -> list[Claim]:
         catalog = self.catalog

@@ -102,13 +102,19 @@ class SetIndex:
                 gram = " ".join(words[i:i + size])
                 name = aliases.get(gram, gram)
                 short_alias = gram in aliases and len(gram) <= 3
-                after_preposition = i > 0 and words[i - 1] in ("in", "near", "at", "around", "from", "to")
+                # "in the us", "near the states": an article may stand between.
+                before = words[max(0, i - 2):i]
+                after_preposition = bool(before) and (before[-1] in PLACE_PREPOSITIONS or (
+                    before[-1] == "the" and len(before) == 2 and before[0] in PLACE_PREPOSITIONS))
                 if name in self.names and (not short_alias or after_preposition):
                     found.append(name)
                     i += size - 1
                     break
             i += 1
         return list(dict.fromkeys(found))
+
+
+PLACE_PREPOSITIONS = ("in", "near", "at", "around", "from", "to")
 
 
 def read_constraints(index: SetIndex, folded: str) -> Constraints:

@@ -121,11 +121,22 @@ def narrow(catalog: Catalog, linked: list[str], folded: str) -> list[str]:
 
 
 def naming_lay_phrases(catalog: Catalog, folded: str, linked: list[str]) -> list[str]:
-    """Lay phrases of several words that stand for a linked trial's condition ("dry eye and mouth")."""
+    """Phrases of several words that name a linked trial: lay words for its condition ("dry eye and
+    mouth"), or words of a treatment's name ("the arm band" of a device called "X arm band")."""
     conditions = {t for trial_id in linked for c in [*catalog.entry(trial_id).conditions,
                                                       *catalog.entry(trial_id).mesh_conditions] for t in tokens(c)}
-    return [lay for lay, entry_words in lay_matches(folded)
-            if len(tokens(lay)) > 1 and set(tokens(entry_words)) & conditions]
+    phrases = [lay for lay, entry_words in lay_matches(folded)
+               if len(tokens(lay)) > 1 and set(tokens(entry_words)) & conditions]
+    names = [f" {' '.join(tokens(n))} " for trial_id in linked for part in catalog.entry(trial_id).interventions
+             for n in [part.name, *part.other_names]]
+    words = tokens(folded)
+    for size in (3, 2):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i:i + size])
+            if len(content_tokens(phrase)) == size and any(f" {phrase} " in name for name in names) \
+                    and not any(phrase in p for p in phrases):
+                phrases.append(phrase)
+    return phrases
 
 
 def focus_describes(catalog: Catalog, focus: list[str], linked: list[str], folded: str, rows: list[str]) -> bool:

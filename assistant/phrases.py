@@ -4,6 +4,7 @@ NOT_ADVICE_NOTE = "This is information about clinical trials, not medical advice
 
 NO_INFO = "The trial entries don't say that."
 NO_INFO_WHO_KNOWS = "Your doctor or the study team may be able to tell you."
+ONLY_TEAM_DECIDES = "Only the study team can decide who can take part; your doctor can help you ask them."
 NO_MATCH = "The trial entries don't cover that. They describe {corpus}."  # corpus: Catalog.describe()
 UNKNOWN_ID = "There is no trial entry with the id {trial_id}. Check the number, or ask me about the conditions studied."
 NOT_STATED = {

@@ -27,8 +27,12 @@ def _item(line: str) -> str:
     return line[2:].rstrip(".") if line.startswith("- ") else line.rstrip(".")
 
 
-def _words(text: str) -> set[str]:
+def words(text: str) -> set[str]:
+    """The words of a line that can match a question: no stopwords, no generic trial words."""
     return {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 2}
+
+
+_words = words
 
 
 def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
@@ -74,8 +78,11 @@ def _best_matches(asked: set[str], candidates: list, min_score: float = 0.0) -> 
 
 
 def _shares(asked: set[str], words: set[str]) -> bool:
-    """A question word in the line, or the same stem ('smoker' and 'smoking', 'pregnant' and 'pregnancy')."""
-    return bool(asked & words) or any(len(a) >= 5 and w.startswith(a[:5]) for a in asked for w in words)
+    """A question word in the line, or the same stem ('smoker' and 'smoking', 'pregnant' and 'pregnancy',
+    'twins' and 'twin')."""
+    return bool(asked & words) or any(
+        (len(a) >= 5 and w.startswith(a[:5])) or (len(a) >= 4 and a.rstrip("s") == w.rstrip("s"))
+        for a in asked for w in words)
 
 
 def _sentence(lines: list[str]) -> str:
@@ -87,14 +94,16 @@ def _sentence(lines: list[str]) -> str:
 
 
 def record_claims(doc: TrialDoc, aspects: list[Aspect], question: str, naming: set[str],
-                  compact: bool = False) -> tuple[list[Claim], list[Aspect]]:
-    """Claims for the asked aspects the record holds, and which aspects those were."""
+                  compact: bool = False, said: frozenset[str] = frozenset()) -> tuple[list[Claim], list[Aspect]]:
+    """Claims for the asked aspects the record holds, and which aspects those were; a line whose
+    words the answer has all ``said`` already is left out."""
     claims: list[Claim] = []
     answered: list[Aspect] = []
     seen: set[str] = set()
     for aspect in aspects:
         groups = aspect_lines(doc, aspect, question, naming, limit=3 if compact else None)
-        groups = [(node, [line for line in lines if line not in seen]) for node, lines in groups]
+        groups = [(node, [line for line in lines if line not in seen and not (said and _words(line) <= said)])
+                  for node, lines in groups]
         groups = [(node, lines) for node, lines in groups if lines and not all(line.endswith(":") for line in lines)]
         if not groups:
             continue

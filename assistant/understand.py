@@ -41,6 +41,7 @@ REFERS = re.compile(r"\b(it|its|this one|that one)\b")
 CARRY_OVER = re.compile(r"^(and|also|what about|how about|same for|what of|ok and|then)\b")
 COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patients)|fewer|compare[sd]?|differ\w*|"
                      r"comparison|versus|vs|difference between|than)\b")
+WHICH = re.compile(r"\b(which|what) (one|study|trial)?\s*(is|was|has|had|runs?)\b|\bwhich of (them|the two|both)\b")
 MIN_BM25 = 1.0
 # "she has epilepsy", "i use a steroid inhaler", "my dad had a stroke": a fact about a person.
 PERSON_HAS = re.compile(r"\b(i|im|ive|he|hes|she|shes|they|we|my \w+) (has|have|had|got|gets|uses?|takes?|"
@@ -67,6 +68,8 @@ class Plan:
     earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
     aspects: list[str] = field(default_factory=list)  # parts of a record asked for (data/aspects.yaml)
     smaller: bool = False  # a comparison asks which is smaller
+    person: bool = False  # the message tells facts about someone (an age, "i have", "my son is on")
+    folded: str = ""  # the whole message, folded and spelling-fixed, no lay words added
 
 
 
@@ -183,10 +186,10 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
         linked = each_side(catalog, asked_sentence, linked)
     named_by = naming_lay_phrases(catalog, folded, linked) if linked and not spans else []
+    rest = asked
     if named_by:
         # "dry eye and mouth disease, any trial?": what the lay words that named the trial say on their
         # own asks nothing of it ("mouth" is not how the drug is given), unless the rest asks it too.
-        rest = asked
         for lay in named_by:
             rest = rest.replace(lay, " ")
         kept = set(_read_intent(catalog, expand(rest, catalog.vocabulary)).attributes)
@@ -196,14 +199,15 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         # A question that only names a topic ("diabetes studies?") asks for no part of a record, however
         # near its words are to an example ("can someone with diabetes take part").
         topic_only = bool(linked) and not own_words(catalog, asked, linked)
-        plan.aspects = aspects.read(asked, None if topic_only else vector)
-        if linked and not subjects and previous and previous.focus and plan.aspects:
+        plan.aspects = aspects.read(rest, None if topic_only else vector,
+                                    cued=[*asked_intent.attributes, *asked_intent.no_info])
+        who = "population" in plan.attributes or asks_who_can_join(aspects, plan.aspects)
+        if linked and not subjects and previous and previous.focus and (plan.aspects or who):
             # "can men join?" after a trial was named asks about that trial: the words that ask for a
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
             linked = link_phrase(catalog, rest) if rest else []
-            if linked and PERSON_HAS.search(folded) and asks_who_can_join(aspects, plan.aspects) \
-                    and not SUBJECT.search(folded):
+            if linked and PERSON_HAS.search(folded) and who and not SUBJECT.search(folded):
                 linked = []  # "she has epilepsy, does that matter": a fact about her, asked of the trial in focus
     if linked and not subjects and not ids and previous and previous.focus and not set(linked) & set(previous.focus) \
             and (plan.aspects or asked_intent.attributes) and not CARRY_OVER.search(folded) \
@@ -259,6 +263,11 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         plan.kind, plan.focus = "trial", known
     elif plan.unknown_ids:
         plan.kind = "none"
+    elif previous and previous.kind == "corpus" and constraints and not linked and CARRY_OVER.search(folded) \
+            and not group:
+        # "and for men?" after "trials only for women": the same question, asked anew of every trial.
+        plan.kind = "corpus"
+        plan.set_claims, plan.focus = filter_claims(catalog, constraints, None, intent.phase)
     elif group and (constraints or intent.corpus_kinds):
         rest = without_constraints(folded, constraints)
         kind = link_phrase(catalog, rest) if rest else []
@@ -298,10 +307,16 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         best = next((h for h in plan.hits[:3] if (h.bm25 or 0) >= MIN_BM25 and (h.dense or 0) >= min_dense), None)
         if best:
             plan.kind, plan.focus, plan.by_retrieval = "trial", [best.trial_id], True
+    plan.person, plan.folded = constraints.age is not None or bool(PERSON_HAS.search(folded)), folded
     if plan.kind == "trial" and plan.focus:
         _answerable_topics(catalog, plan)
         if constraints.places and aspects is not None and PLACE_ASPECT not in plan.aspects:
             plan.aspects.append(PLACE_ASPECT)  # "is it recruiting in mexico": its sites there
+    if plan.kind == "trial" and len(plan.focus) == 1 and in_focus and COMPARE.search(folded) and WHICH.search(folded):
+        # "which is bigger" after talking about one trial, then another: the two just talked about.
+        other = next((t for g in reversed(plan.earlier) for t in g if t not in plan.focus), None)
+        if other:
+            plan.focus = [other, *plan.focus]
     if plan.kind == "trial" and len(plan.focus) > 1 and COMPARE.search(folded):
         if re.search(r"bigger|larger|smaller|more|fewer|size", folded):
             plan.compare = True

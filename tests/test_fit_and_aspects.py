@@ -1,0 +1,68 @@
+"""Questions that tell facts about a person, and the words that ask for a part of a record: on the
+synthetic registry corpus, in phrasings no question set holds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.phrases import ONLY_TEAM_DECIDES
+
+
+@pytest.mark.parametrize(("question", "trial_id", "rule"), [
+    ("im 71, memory getting worse, i take warfarin for my heart. any alzheimers trials for me",
+     "NCT09910025", "warfarin"),
+    ("my wife is 45, on dialysis twice a week, any kidney trials she might fit", "NCT09910026", "Dialysis"),
+])
+def test_a_person_told_about_gets_the_rules_that_mention_it_and_no_verdict(registry_assistant, question,
+                                                                           trial_id, rule):
+    answer = registry_assistant.answer(question)
+    assert answer.behavior == "answer" and trial_id in {c.trial_id for c in answer.citations}
+    # The rule is quoted and cited to the criteria passage that holds it.
+    assert rule in answer.text
+    cited = [c for c in answer.citations if c.trial_id == trial_id]
+    assert any(rule.lower() in registry_assistant.catalog.by_id[c.chunk_id].get_content().lower() for c in cited)
+    assert ONLY_TEAM_DECIDES in answer.text
+    assert not re.search(r"\b(yes|no), (you|she|he) (can|cannot)\b", answer.text, re.I)
+
+
+def test_a_set_question_without_facts_about_a_person_gets_no_rules(registry_assistant):
+    answer = registry_assistant.answer("are there any alzheimers trials")
+    assert "NCT09910025" in answer.text and ONLY_TEAM_DECIDES not in answer.text
+
+
+@pytest.mark.parametrize(("question", "wanted", "unwanted"), [
+    # A word that asks ("checking") outweighs examples that are only near in topic (sites, status).
+    ("the loopwell pump study, what are they checking", "main result", "sites"),
+    # Words of a treatment's name ("nasal spray") ask nothing of the trial they name.
+    ("the nasal spray migraine one, how old do you have to be", "18 to 60", "group"),
+    ("who funded the renal denervation study", "Arcwave Medical", "Rules to join"),
+])
+def test_the_part_asked_for_is_the_part_answered(registry_assistant, question, wanted, unwanted):
+    answer = registry_assistant.answer(question)
+    assert wanted in answer.text and unwanted not in answer.text
+
+
+def chat(assistant, *questions):
+    state = assistant.conversation()
+    return [assistant.answer(q, conversation=state) for q in questions]
+
+
+def test_and_for_men_after_a_set_question_asks_the_whole_set_again(registry_assistant):
+    women, men = chat(registry_assistant, "any studies just for women?", "what about for men?")
+    assert {"NCT09910019", "NCT09910028"} <= set(women.focus)
+    assert {"NCT09910020", "NCT09910032"} <= set(men.focus) and not set(men.focus) & set(women.focus)
+
+
+def test_which_is_bigger_after_two_trials_compares_those_two(registry_assistant):
+    *_, answer = chat(registry_assistant, "tell me about the VELOCITY-1 study", "and the TALON-2 study?",
+                      "which one is bigger")
+    assert set(answer.focus) == {"NCT09910001", "NCT09910002"}
+    assert "480" in answer.text and "210" in answer.text and "bigger" in answer.text
+
+
+def test_a_place_after_the_article_is_still_a_place(registry_assistant):
+    *_, answer = chat(registry_assistant, "which trials are recruiting", "which of those are in the US")
+    assert answer.focus and all(
+        "United States" in registry_assistant.catalog.entry(t).model_dump_json() for t in answer.focus)
