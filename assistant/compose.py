@@ -106,7 +106,7 @@ class Composer:
                 return done("no_info", self.no_info_claims(no_info_topics, plan))
             if plan.person and "population" in plan.attributes and len(plan.focus) > 1 and not plan.compare:
                 # "she has epilepsy" after two trials: the rules of either that mention it, if any do.
-                fit = self.fit_claims(plan)
+                fit = self.fit_claims(plan, lead_status=False)
                 if fit:
                     return done("answer", fit)
             claims = self.focus_claims(plan)
@@ -161,15 +161,16 @@ class Composer:
             claims += self.no_info_claims(topics, plan, with_context=False)
         return done("answer", claims)
 
-    def fit_claims(self, plan: Plan, before: list[Claim] = ()) -> list[Claim]:
+    def fit_claims(self, plan: Plan, before: list[Claim] = (), lead_status: bool = True) -> list[Claim]:
         """"Could a trial fit me?" told with facts about the person: after the trials that match, the
         rules of each that mention what they told ("on dialysis", "warfarin"), quoted; only the study
-        team decides, so never a yes or no."""
+        team decides, so never a yes or no. Each trial's status too; with ``lead_status`` False, only
+        when some rule matched."""
         fit = self.aspects.by_name.get(FIT_ASPECT)
         if not plan.person or fit is None or not plan.focus or len(plan.focus) > MAX_FIT_TRIALS:
             return []
         said = frozenset(w for c in [*plan.set_claims, *before] for w in line_words(c.text))
-        claims = []
+        claims, status = [], []
         for trial_id in plan.focus:
             doc = self.catalog.trials[trial_id]
             # What they told, less the condition that found the trial: every one of its rules names that.
@@ -180,7 +181,11 @@ class Composer:
                                              if not set(tokens(words)) & condition)])
             found, _ = record_claims(doc, [fit], told, condition, compact=True, said=said)
             claims += found
-        return [*claims, Claim(phrases.ONLY_TEAM_DECIDES)] if claims else []
+            # Whether it still takes people decides as much as any rule.
+            status += [c for c in trial_claims(doc, ["status"], "", compact=True) if c.sources]
+        if not claims and not (status and lead_status):
+            return []
+        return [*claims, *status, Claim(phrases.ONLY_TEAM_DECIDES)]
 
     def focus_claims(self, plan: Plan, attributes: list[str] | None = None) -> list[Claim]:
         catalog = self.catalog

@@ -60,6 +60,10 @@ class Constraints:
     children: bool = False
     age: float | None = None  # the age of the person a trial should fit
 
+    def kinds(self) -> set[str]:
+        """Which kinds of constraint the question gave ("sexes", "places"...)."""
+        return {name for name, value in vars(self).items() if value not in (None, False, [], set())}
+
     def __bool__(self) -> bool:
         return bool(self.places or self.statuses or self.sexes or self.types or self.routes or self.healthy
                     or self.sponsor or self.children or self.age is not None)
@@ -90,6 +94,7 @@ class SetIndex:
             if e.healthy_volunteers is not None:
                 self.fields.add("healthy_volunteers")
         self.sponsors = sorted(sponsors)
+        self.sponsor_words = _own_words(self.sponsors)
         self.longest = max((len(n.split()) for n in self.names), default=0)
 
     def find(self, folded: str) -> list[str]:
@@ -114,7 +119,21 @@ class SetIndex:
         return list(dict.fromkeys(found))
 
 
+def _own_words(sponsors: list[str]) -> dict[str, set[str]]:
+    """Each sponsor's words that no other sponsor has and that are no English word ("aldermoor")."""
+    from .synonyms import english_words
+
+    counts: dict[str, int] = {}
+    for name in sponsors:
+        for word in set(tokens(name)):
+            counts[word] = counts.get(word, 0) + 1
+    english = english_words()
+    return {name: {w for w in set(tokens(name)) if counts[w] == 1 and len(w) >= 5 and w.isalpha()
+                   and w not in english} for name in sponsors}
+
+
 PLACE_PREPOSITIONS = ("in", "near", "at", "around", "from", "to")
+SHOW_WHERE = 3  # a topic with at most this many trials, none at the asked place: say where they are
 
 
 def read_constraints(index: SetIndex, folded: str) -> Constraints:
@@ -134,9 +153,13 @@ def read_constraints(index: SetIndex, folded: str) -> Constraints:
         c.routes = [lines for cue, lines in data["routes"] if cue.search(folded)]
     if "healthy_volunteers" in has:
         c.healthy = bool(data["healthy"].search(folded))
-    if index.sponsors and data["sponsor"].search(folded):
+    if index.sponsors:
         words = set(tokens(folded))
-        c.sponsor = next((s for s in index.sponsors if set(tokens(s)) - {"inc", "ltd", "the", "of"} <= words), None)
+        if data["sponsor"].search(folded):
+            c.sponsor = next((s for s in index.sponsors if set(tokens(s)) - {"inc", "ltd", "the", "of"} <= words),
+                             None)
+        # "which studies does aldermoor run": a sponsor's own name word (no English word) names it alone.
+        c.sponsor = c.sponsor or next((s for s, own in index.sponsor_words.items() if own & words), None)
     if "std_ages" in has:
         c.children = bool(data["children"].search(folded))
     if {"minimum_age_years", "maximum_age_years"} & has:
@@ -240,6 +263,15 @@ def _about(doc: TrialDoc) -> Claim:
                  basis=conditions)
 
 
+def _where(doc: TrialDoc) -> Claim | None:
+    """'The study lists 2 sites in Uganda, Nigeria.': the opening line of the record's sites."""
+    for node in doc.sections_named(WHERE):
+        first = node.get_content().splitlines()[0].strip()
+        if first.endswith(":"):
+            return Claim(f"{first[:-1]}.", [node.id_], basis=first[:-1])
+    return None
+
+
 @lru_cache(maxsize=32)
 def _type_word(code: str) -> str:
     from ingest.words import plain
@@ -260,6 +292,10 @@ def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, ph
             fitting.append((doc, shown))
     if not fitting:
         none = [Claim(none_match(len(docs), subset is not None))]
+        if subset is not None and c.places and len(docs) <= SHOW_WHERE:
+            # "sickle cell trials in the usa?": no; where the few trials on that topic are is what helps.
+            claims = [claim for doc in docs for claim in (_about(doc), _where(doc)) if claim is not None]
+            return none + claims, [d.entry.id for d in docs]
         if subset is not None:  # "any heart trial in Brazil?": no, and here is what is in Brazil
             claims, focus = filter_claims(catalog, c, None, phase, limit)
             if focus:

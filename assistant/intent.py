@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 ATTRIBUTES: dict[str, str] = {
     "size": r"\bn ?=|(^|\s)n\s*(\?|$|\+|and\b)|how (much|many) (persons|people|patients|participants|adults)\b|"
-            r"how many\b(?! (trials|studies|of (the|these) (trials|studies)))|how (big|large|small)\b|"
+            r"how many\b(?! (trials|studies|of (the|these) (trials|studies)|shots|doses|injections|jabs|pills|tablets|"
+            r"capsules|puffs|sessions|visits|times|days|weeks|months|years|hours))|how (big|large|small)\b|"
             r"number of (people|patients|participants)|enrol|enroll|sample size|\bsize\b|participants|"
             r"\bpeople (are )?(in|taking part)",
-    "phase": r"\bphases?\b|what stage",
+    "phase": r"\bphases?\b|what stage|further along|farther along|more advanced|how far along",
     "population": r"\bwho\b|for whom|eligib|\bages?\b|how old|\bold\b|young|children|adults?\b|criteria|"
                   r"qualify|take part|\bjoin|participat|inclusion|requirements?|\bfor (adults|children)|"
                   r"(decide|determine|confirm|know) (if|whether|that)|diagnos|classif|really ha(s|ve)|"
@@ -38,6 +39,8 @@ ATTRIBUTES: dict[str, str] = {
     "duration": r"how long (is|does|will|are)|duration|length of|total length",
     "timing": r"how long|\bwhen\b|\bweeks?\b|duration|\blast\b|months|years long|timeline|follow[- ]?up period",
     "condition": r"what (disease|condition|illness)|which (disease|condition|illness)|"
+                 r"(what|which) (pill|drug|medicine|medication|treatment|vaccine|cream|device|inhaler|injection|"
+                 r"shot)s?( \([^)]*\))* (is|are|was|were) (it|that|this|they|being (tested|used|given))|"
                  r"what is (it|this|that|the (study|trial)) (for|about)|about what|"
                  r"(what|which) (kind|type|sort|form)s? of (?!(study|trial))",
 }

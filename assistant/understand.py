@@ -70,6 +70,7 @@ class Plan:
     smaller: bool = False  # a comparison asks which is smaller
     person: bool = False  # the message tells facts about someone (an age, "i have", "my son is on")
     folded: str = ""  # the whole message, folded and spelling-fixed, no lay words added
+    constraint_kinds: set[str] = field(default_factory=set)  # what the patient narrowed by ("sexes", "places")
 
 
 
@@ -248,6 +249,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
                 linked, subjects = listed, listed if subjects else subjects
 
     constraints = read_constraints(_set_index(catalog), folded)
+    plan.constraint_kinds = constraints.kinds()
     in_focus = bool(previous and previous.focus and not linked)  # a follow-up naming no other trial
     set_like = is_set_question(folded) or not (linked or in_focus)
     # "I'm 70, is there a vaccine trial for me?": the trials of that kind that fit the person; "my dad is
@@ -264,7 +266,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     elif plan.unknown_ids:
         plan.kind = "none"
     elif previous and previous.kind == "corpus" and constraints and not linked and CARRY_OVER.search(folded) \
-            and not group:
+            and not group and constraints.kinds() & previous.constraint_kinds:
         # "and for men?" after "trials only for women": the same question, asked anew of every trial.
         plan.kind = "corpus"
         plan.set_claims, plan.focus = filter_claims(catalog, constraints, None, intent.phase)

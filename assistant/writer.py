@@ -64,7 +64,9 @@ def picks_for(doc: TrialDoc, attribute: str, question: str, compact: bool) -> li
     if attribute == "route":
         return _anywhere(doc, r"shot|injection|subcutaneous|infusion|pill")[:2] or "route"
     if attribute == "status":
-        return _anywhere(doc, r"\b(completed|finished|recruiting|ongoing)\b")[:1] or "status"
+        # Every status sentence ingest writes (ingest/ctgov.py STATUS), not only the common ones.
+        return _anywhere(doc, r"\b(completed|finished|recruiting|ongoing|stopped early|paused|withdrawn|"
+                              r"status is unknown)\b")[:1] or "status"
     if attribute == "timing":
         return _anywhere(doc, r"Week \d+")[:limit] or "timing"
     if attribute == "duration":

@@ -66,3 +66,38 @@ def test_a_place_after_the_article_is_still_a_place(registry_assistant):
     *_, answer = chat(registry_assistant, "which trials are recruiting", "which of those are in the US")
     assert answer.focus and all(
         "United States" in registry_assistant.catalog.entry(t).model_dump_json() for t in answer.focus)
+
+
+def test_a_topic_with_no_trial_at_the_place_says_where_its_trials_are(registry_assistant):
+    answer = registry_assistant.answer("any sickle cell studies over in america?")
+    assert "NCT09910033" in {c.trial_id for c in answer.citations}
+    assert "Uganda" in answer.text and "United States" not in answer.text
+
+
+def test_a_new_kind_of_constraint_after_a_set_is_not_the_set_asked_again(registry_assistant):
+    # "the pill one" after a list picks from it; only the same kind ("for men" after "for women") re-asks.
+    first, second = chat(registry_assistant, "any studies just for women?", "what about the pill one, who can't join")
+    assert set(second.focus) <= set(first.focus)
+
+
+def test_every_registry_status_is_stated_from_the_record(registry_assistant):
+    from assistant.writer import trial_claims
+
+    catalog = registry_assistant.catalog
+    for trial_id, doc in catalog.trials.items():
+        if doc.entry.overall_status:
+            claims = trial_claims(doc, ["status"], "", compact=True)
+            assert claims and all(c.sources for c in claims), (trial_id, doc.entry.overall_status, claims)
+
+
+def test_a_sponsors_own_name_word_asks_for_its_trials(registry_assistant):
+    answer = registry_assistant.answer("which trials does zenlith do")
+    sponsored = {t for t, doc in registry_assistant.catalog.trials.items()
+                 if doc.entry.sponsor == "Zenlith Oncology, Inc."}
+    assert sponsored and set(answer.focus) == sponsored
+
+
+def test_how_many_shots_asks_for_the_dosing_not_the_size(registry_assistant):
+    answer = registry_assistant.answer("the rsv vaccine study for older people, how many shots do you get")
+    assert "Single 0.5 mL" in answer.text or "single" in answer.text.lower()
+    assert "plans to include" not in answer.text and "included" not in answer.text
