@@ -16,13 +16,13 @@ from .aspects import AspectReader
 from .catalog import Catalog
 from .check import render
 from .corpus import compare_claims
+from .plan import Plan
 from .record_claims import record_claims
 from .record_claims import words as line_words
 from .retrieval import ranked_trials
 from .synonyms import lay_matches
 from .text import tokens
 from .types import Answer, Claim
-from .understand import Plan
 from .writer import trial_claims
 
 # When a question also asks what the entries don't cover (cost, results, dosing), only these asks are

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .understand import Plan
+from .plan import Plan
 
 # Earlier turns a follow-up may reach back to ("the other one" of a list three answers ago).
 REMEMBERED_TURNS = 6

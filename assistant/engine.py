@@ -21,12 +21,13 @@ from .aspects import AspectReader
 from .catalog import Catalog
 from .compose import Composer
 from .conversation import REMEMBERED_TURNS, Conversation, user_turns
+from .plan import Plan
 from .retrieval import HybridRetriever
 from .safety import is_emergency
 from .synonyms import english_words
 from .text import clean
 from .types import Answer
-from .understand import Plan, make_plan
+from .understand import make_plan
 from .vectors import QueryVectors
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ for questions about the set (data/filters.yaml).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ingest.passages import NOT_WHO, WHO
 
@@ -31,7 +30,8 @@ from .linking import (
     narrow,
     own_words,
 )
-from .retrieval import Hit, HybridRetriever
+from .plan import Plan
+from .retrieval import HybridRetriever
 from .safety import is_advice, is_emergency, is_injection, is_off_topic, is_small_talk
 from .synonyms import expand, expand_parts, lay_matches
 from .text import tokens
@@ -47,30 +47,6 @@ MIN_BM25 = 1.0
 PERSON_HAS = re.compile(r"\b(i|im|ive|he|hes|she|shes|they|we|my \w+) (has|have|had|got|gets|uses?|takes?|"
                         r"is on|am on|are on|was|were|suffers?|been)\b")
 PLACE_ASPECT = "location"  # the aspect (data/aspects.yaml) a place the records name asks for
-@dataclass
-class Plan:
-    behavior: str | None = None  # decided by the safety gate: emergency | out_of_scope
-    kind: str = "none"  # corpus | trial | none
-    focus: list[str] = field(default_factory=list)
-    attributes: list[str] = field(default_factory=list)
-    intent: Intent = field(default_factory=Intent)
-    unknown_ids: list[str] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)
-    advice: bool = False
-    by_retrieval: bool = False
-    compare: bool = False
-    expanded: str = ""
-    asked: str = ""  # the expanded question without the trial's name: what is asked of it
-    subset: list[str] | None = None  # corpus questions narrowed to some trials ("asthma trials")
-    answerable: list[str] = field(default_factory=list)  # no-info topics this trial's entry does cover
-    set_claims: list = field(default_factory=list)  # the answer to a question about the set, built once
-    naming: set[str] = field(default_factory=set)  # words that named the trial, not asked about it
-    earlier: list[list[str]] = field(default_factory=list)  # the trials of each earlier turn, oldest first
-    aspects: list[str] = field(default_factory=list)  # parts of a record asked for (data/aspects.yaml)
-    smaller: bool = False  # a comparison asks which is smaller
-    person: bool = False  # the message tells facts about someone (an age, "i have", "my son is on")
-    folded: str = ""  # the whole message, folded and spelling-fixed, no lay words added
-    constraint_kinds: set[str] = field(default_factory=set)  # what the patient narrowed by ("sexes", "places")
 
 
 
