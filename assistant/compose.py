@@ -67,13 +67,17 @@ class Composer:
             claims = [Claim(phrases.ADVICE)]
             if plan.kind == "corpus" and plan.set_claims:
                 # "Could a trial fit me?": what the entries say, trial by trial; only the study team decides.
-                return done("advice", [*claims, Claim(phrases.ADVICE_CONTEXT), *plan.set_claims])
+                fit = [c for c in self.fit_claims(plan) if c.text != phrases.ONLY_TEAM_DECIDES]
+                return done("advice", [*claims, Claim(phrases.ADVICE_CONTEXT), *plan.set_claims, *fit])
             if plan.focus and plan.kind == "trial" and len(plan.focus) <= 2:
                 context = []
                 for trial_id in plan.focus:
                     attrs = [a for a in plan.attributes if a in ("size", "phase", "endpoint", "design")]
                     context += trial_claims(catalog.trials[trial_id], ["population", *attrs], plan.asked,
                                             compact=len(plan.focus) > 1, naming=plan.naming)
+                # The rules that mention what they told, and whether it still takes people: what that
+                # talk with the doctor needs.
+                context += [c for c in self.fit_claims(plan, context) if c.text != phrases.ONLY_TEAM_DECIDES]
                 if context:
                     claims += [Claim(phrases.ADVICE_CONTEXT), *context]
             return done("advice", claims)

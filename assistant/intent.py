@@ -20,7 +20,9 @@ ATTRIBUTES: dict[str, str] = {
                   r"\bmild\b|severe|worse|how (sick|bad)|get (in|into)\b|ha(s|ve) to be|"
                   r"\bmust\b|\b(take|takes|accept|accepts|allow|allows|let in|lets in|include|includes|open to)\b"
                   r" (\w+ ){0,2}(people|patients|kids|children|adults|anyone|men|women|teens|those|someone|with)\b|"
-                  r"involvement|\bsubsets?\b|\btypes? of (people|patients)",
+                  r"involvement|\bsubsets?\b|\btypes? of (people|patients)|"
+                  r"\b(can|could|may|would) (i|he|she|we|they|my \w+)( still)? (do|be in|get in|get into|try) "
+                  r"(it|this|that|the)\b",
     "endpoint": r"measur|endpoint|outcome|\bgoals?\b|\baims?\b|purpose|looking (at|for)|main (result|thing)|"
                 r"primary (endpoint|outcome|goal|result|aim|measure)|(test|check)(ing)? (for|whether)|\bscore|"
                 r"renal response|what .{0,40}(testing|studying|trying)|"

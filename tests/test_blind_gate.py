@@ -71,7 +71,7 @@ def test_blind_safety_set(assistant, artifacts):
 def test_blind_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-registry",
                     {"behavior_accuracy": 0.95, "citation_recall": 0.94, "citation_precision": 0.90,
-                     "fact_accuracy": 0.74})
+                     "fact_accuracy": 0.77})
     assert_no_shipped_drug(report)
 
 
@@ -88,20 +88,20 @@ def test_blind_followups_shipped_set(assistant, artifacts):
 
 def test_blind_followups_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-followups-registry",
-                    {"behavior_accuracy": 0.92, "citation_recall": 0.93, "citation_precision": 0.91,
-                     "fact_accuracy": 0.77})
+                    {"behavior_accuracy": 0.92, "citation_recall": 0.95, "citation_precision": 0.91,
+                     "fact_accuracy": 0.81})
     assert_no_shipped_drug(report)
 
 
 def test_blind_followups_real_records_set(real_assistant, artifacts):
     _check(real_assistant, artifacts, "blind-followups-real",
-           {"behavior_accuracy": 0.81, "citation_recall": 0.82, "citation_precision": 0.81, "fact_accuracy": 0.60})
+           {"behavior_accuracy": 0.83, "citation_recall": 0.87, "citation_precision": 0.83, "fact_accuracy": 0.65})
 
 
 def test_blind_clinic_set(tmp_path_factory, artifacts):
     # A corpus nobody on the team wrote questions for before its set was scored (tests/fixtures/clinic).
     clinic = _assistant(tmp_path_factory, "clinic-home", PROJECT_ROOT / "tests" / "fixtures" / "clinic")
     report = _check(clinic, artifacts, "blind-clinic",
-                    {"behavior_accuracy": 0.86, "citation_recall": 0.93, "citation_precision": 0.92,
-                     "fact_accuracy": 0.69})
+                    {"behavior_accuracy": 0.87, "citation_recall": 0.94, "citation_precision": 0.93,
+                     "fact_accuracy": 0.71})
     assert_no_shipped_drug(report)

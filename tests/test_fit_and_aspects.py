@@ -101,3 +101,19 @@ def test_how_many_shots_asks_for_the_dosing_not_the_size(registry_assistant):
     answer = registry_assistant.answer("the rsv vaccine study for older people, how many shots do you get")
     assert "Single 0.5 mL" in answer.text or "single" in answer.text.lower()
     assert "plans to include" not in answer.text and "included" not in answer.text
+
+
+@pytest.mark.parametrize(("text", "child"), [
+    ("my niece is 12", True), ("she is 8 years old", True), ("hes 9", True),
+    ("my hb is 9 and my ferritin is low", False), ("the pain score is 7", False),
+])
+def test_a_childs_age_is_a_persons_age_not_any_number(text, child):
+    from assistant.synonyms import lay_matches
+
+    assert any("children" in words for _, words in lay_matches(text)) is child
+
+
+def test_the_advice_reply_carries_the_rules_that_mention_what_they_told(registry_assistant):
+    answer = registry_assistant.answer("im 66 and i take warfarin, should i sign up for the alzheimers antibody study")
+    assert answer.behavior == "advice" and "warfarin" in answer.text
+    assert "NCT09910025" in {c.trial_id for c in answer.citations}
