@@ -59,4 +59,4 @@ def _carried(plan: Plan) -> Plan:
     # A copy, so writing the answer cannot change what the next turn continues from.
     return Plan(kind=plan.kind, focus=list(plan.focus), attributes=list(plan.attributes),
                 earlier=[list(g) for g in plan.earlier[-REMEMBERED_TURNS:]],
-                constraint_kinds=set(plan.constraint_kinds))
+                constraint_kinds=set(plan.constraint_kinds), aspects=list(plan.aspects))

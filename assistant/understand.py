@@ -43,6 +43,9 @@ COMPARE = re.compile(r"\b(bigger|larger|smaller|more (people|participants|patien
                      r"comparison|versus|vs|difference between|than)\b")
 WHICH = re.compile(r"\b(which|what) (one|study|trial)?\s*(is|was|has|had|runs?)\b|\bwhich of (them|the two|both)\b")
 MIN_BM25 = 1.0
+# Questions about the set that read as well about one trial ("how is it given", "is it added to usual
+# care"): after a trial was named, they are about that trial.
+OF_ONE_TRIAL = {"injection", "drug", "add_on", "open_label", "placebo"}
 # "she has epilepsy", "i use a steroid inhaler", "my dad had a stroke": a fact about a person.
 PERSON_HAS = re.compile(r"\b(i|im|ive|he|hes|she|shes|they|we|my \w+) (has|have|had|got|gets|uses?|takes?|"
                         r"is on|am on|are on|was|were|suffers?|been)\b")
@@ -265,7 +268,9 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         kind = link_phrase(catalog, rest) if rest else []
         plan.subset = kind or None
         plan.set_claims, plan.focus = filter_claims(catalog, constraints, plan.subset, intent.phase)
-    elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1):
+    elif intent.corpus_kinds and (not linked or PLURAL.search(expanded)) and not (len(subjects) > 1) \
+            and not (in_focus and not PLURAL.search(expanded) and set(intent.corpus_kinds) <= OF_ONE_TRIAL):
+        # ("how was the medicine given" after a trial was named is about that trial, not the set.)
         plan.kind, plan.subset = "corpus", linked or None
         _set_answer(catalog, plan)
     elif linked:
@@ -306,4 +311,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
         CARRY_OVER.search(folded) or not own_words(catalog, folded, plan.focus)
     ):
         plan.attributes = list(previous.attributes)
+        # "how long?" then "and the gout one?": the same part of the other record.
+        if not plan.intent.no_info:
+            plan.aspects = plan.aspects or list(previous.aspects)
     return plan

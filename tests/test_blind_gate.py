@@ -102,6 +102,6 @@ def test_blind_clinic_set(tmp_path_factory, artifacts):
     # A corpus nobody on the team wrote questions for before its set was scored (tests/fixtures/clinic).
     clinic = _assistant(tmp_path_factory, "clinic-home", PROJECT_ROOT / "tests" / "fixtures" / "clinic")
     report = _check(clinic, artifacts, "blind-clinic",
-                    {"behavior_accuracy": 0.87, "citation_recall": 0.94, "citation_precision": 0.93,
-                     "fact_accuracy": 0.71})
+                    {"behavior_accuracy": 0.88, "citation_recall": 0.95, "citation_precision": 0.93,
+                     "fact_accuracy": 0.73})
     assert_no_shipped_drug(report)

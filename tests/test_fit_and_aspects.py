@@ -117,3 +117,16 @@ def test_the_advice_reply_carries_the_rules_that_mention_what_they_told(registry
     answer = registry_assistant.answer("im 66 and i take warfarin, should i sign up for the alzheimers antibody study")
     assert answer.behavior == "advice" and "warfarin" in answer.text
     assert "NCT09910025" in {c.trial_id for c in answer.citations}
+
+
+def test_how_was_the_medicine_given_after_a_trial_is_about_that_trial(registry_assistant):
+    _, answer = chat(registry_assistant, "the sodium bicarbonate kidney study, why is it being done",
+                     "how was the medicine given")
+    assert answer.focus == ["NCT09910026"] and "by mouth" in answer.text
+
+
+def test_and_the_other_one_asks_the_same_part_of_its_record(registry_assistant):
+    first, second = chat(registry_assistant, "the rovatinib arthritis study, what are the study groups",
+                         "and the orvaglutide one?")
+    assert first.focus == ["NCT09910023"] and second.focus == ["NCT09910015"]
+    assert 'group "' in first.text and 'group "' in second.text
