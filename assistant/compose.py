@@ -17,8 +17,7 @@ from .catalog import Catalog
 from .check import render
 from .corpus import compare_claims
 from .plan import Plan
-from .record_claims import record_claims
-from .record_claims import words as line_words
+from .record_claims import line_words, record_claims
 from .retrieval import ranked_trials
 from .synonyms import lay_matches
 from .text import tokens

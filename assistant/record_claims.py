@@ -27,12 +27,10 @@ def _item(line: str) -> str:
     return line[2:].rstrip(".") if line.startswith("- ") else line.rstrip(".")
 
 
-def words(text: str) -> set[str]:
+def line_words(text: str) -> set[str]:
     """The words of a line that can match a question: no stopwords, no generic trial words."""
     return {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 2}
 
-
-_words = words
 
 
 def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
@@ -53,7 +51,7 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
                     leads[(node.id_, index)] = lead
     if not candidates:
         return []
-    asked = _words(question) - naming - doc.common
+    asked = line_words(question) - naming - doc.common
     matching = _best_matches(asked, candidates, aspect.min_score) if asked else []
     if aspect.only_matching and not matching:
         return []
@@ -68,7 +66,7 @@ def aspect_lines(doc: TrialDoc, aspect: Aspect, question: str, naming: set[str],
 def _best_matches(asked: set[str], candidates: list, min_score: float = 0.0) -> list:
     """Lines sharing the question's words, a word counting less the more lines have it: for "can women
     on HRT join", the line about hormone therapy beats the one that says women aged 40 to 65."""
-    words_of = [_words(c[3]) for c in candidates]
+    words_of = [line_words(c[3]) for c in candidates]
     spread = {w: sum(_shares({w}, words) for words in words_of) for w in asked}
     scores = [sum(1 / spread[w] for w in asked if spread[w] and _shares({w}, words)) for words in words_of]
     best = max(scores, default=0)
@@ -102,7 +100,7 @@ def record_claims(doc: TrialDoc, aspects: list[Aspect], question: str, naming: s
     seen: set[str] = set()
     for aspect in aspects:
         groups = aspect_lines(doc, aspect, question, naming, limit=3 if compact else None)
-        groups = [(node, [line for line in lines if line not in seen and not (said and _words(line) <= said)])
+        groups = [(node, [line for line in lines if line not in seen and not (said and line_words(line) <= said)])
                   for node, lines in groups]
         groups = [(node, lines) for node, lines in groups if lines and not all(line.endswith(":") for line in lines)]
         if not groups:

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests that serve something on 127.0.0.1."""
+"""Helpers shared by the tests: a conversation with the assistant, and serving something on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from pathlib import Path
 CHROMA = Path(sys.executable).parent / "chroma"
 # Direct to 127.0.0.1, whatever proxy the environment names.
 LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def chat(assistant, *questions: str) -> list:
+    """The answers to ``questions`` asked in turn in one conversation, as a chat keeps its state."""
+    state = assistant.conversation()
+    return [assistant.answer(q, conversation=state) for q in questions]
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import chat
 
 from assistant.conversation import REMEMBERED_TURNS, Conversation
 from assistant.vectors import QueryVectors
@@ -164,22 +165,16 @@ def test_an_age_after_a_list_picks_the_listed_trial_that_takes_it(registry_assis
 
 
 def test_an_age_after_one_trial_is_about_that_trial(registry_assistant):
-    state = Conversation()
-    registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
-    answer = registry_assistant.answer("my nephew is 9", conversation=state)
+    _, answer = chat(registry_assistant, "tell me about the childrens asthma study", "my nephew is 9")
     assert answer.focus == [CHILD_ASTHMA], answer.text
     assert "6 to 11" in answer.text
 
 
 def test_contacts_come_from_the_record_and_a_record_without_them_says_so(registry_assistant):
-    state = Conversation()
-    registry_assistant.answer("tell me about the VERA-AD study", conversation=state)
-    answer = registry_assistant.answer("how can we reach the study team?", conversation=state)
+    _, answer = chat(registry_assistant, "tell me about the VERA-AD study", "how can we reach the study team?")
     assert answer.behavior == "answer" and "1-866-555-0128" in answer.text, answer.text
     assert {c.section for c in answer.citations} == {"How to contact the study team"}
-    state = Conversation()
-    registry_assistant.answer("tell me about the childrens asthma study", conversation=state)
-    missing = registry_assistant.answer("is there a phone number for it?", conversation=state)
+    _, missing = chat(registry_assistant, "tell me about the childrens asthma study", "is there a phone number for it?")
     assert missing.behavior == "no_info" and "contact" in missing.text, missing.text
 
 
@@ -194,9 +189,7 @@ def test_a_set_question_about_how_a_treatment_is_given_reads_the_records_groups(
 
 
 def test_a_follow_up_that_mentions_tablets_is_about_the_trial_in_focus(registry_assistant):
-    state = Conversation()
-    registry_assistant.answer("tell me about the hot flash study", conversation=state)
-    answer = registry_assistant.answer("how many tablets a day do they take", conversation=state)
+    _, answer = chat(registry_assistant, "tell me about the hot flash study", "how many tablets a day do they take")
     assert answer.focus == [HOT_FLASH], answer.text
     assert "once daily" in answer.text
 
@@ -205,18 +198,14 @@ TYPE2_DIABETES, TYPE1_DIABETES = "NCT09910015", "NCT09910014"
 
 
 def test_a_persons_condition_in_a_follow_up_is_asked_of_the_trial_in_focus(registry_assistant):
-    state = Conversation()
-    registry_assistant.answer("tell me about ORBIT-2", conversation=state)
     # "type 1 diabetes" names another trial, but here it is a fact about him, asked of ORBIT-2.
-    answer = registry_assistant.answer("he has type 1 diabetes as well, is that a problem?", conversation=state)
+    _, answer = chat(registry_assistant, "tell me about ORBIT-2", "he has type 1 diabetes as well, is that a problem?")
     assert answer.focus == [TYPE2_DIABETES], answer.text
     assert "Type 1 diabetes" in answer.text
 
 
 def test_chat_shorthand_is_read_as_words(registry_assistant):
-    state = Conversation()
-    registry_assistant.answer("diabetes studies please", conversation=state)
-    answer = registry_assistant.answer("which of the two has more ppl", conversation=state)
+    _, answer = chat(registry_assistant, "diabetes studies please", "which of the two has more ppl")
     assert set(answer.focus) == {TYPE2_DIABETES, TYPE1_DIABETES}
     assert answer.text.startswith("The ORBIT-2 study is the bigger one"), answer.text
 

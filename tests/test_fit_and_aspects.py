@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import chat
 
 from assistant.phrases import ONLY_TEAM_DECIDES
 
@@ -42,11 +43,6 @@ def test_a_set_question_without_facts_about_a_person_gets_no_rules(registry_assi
 def test_the_part_asked_for_is_the_part_answered(registry_assistant, question, wanted, unwanted):
     answer = registry_assistant.answer(question)
     assert wanted in answer.text and unwanted not in answer.text
-
-
-def chat(assistant, *questions):
-    state = assistant.conversation()
-    return [assistant.answer(q, conversation=state) for q in questions]
 
 
 def test_and_for_men_after_a_set_question_asks_the_whole_set_again(registry_assistant):
