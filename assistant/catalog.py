@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from llama_index.core.schema import TextNode
 
 from ingest.entries import Entry
-from ingest.passages import NOT_WHO, WHERE, WHO
+from ingest.passages import CONTACT, NOT_WHO, WHERE, WHO
 from ingest.store import Store
 
 from .check import split_sentences
@@ -31,8 +31,14 @@ GENERIC = frozenset(
 )
 
 
-# Phrases that sound like a condition but say how or where, e.g. a shot "under the skin".
-NON_ENTITY = re.compile(r"\b(under|into|in|on|through) the skin\b|\bskin (shots?|injections?)\b")
+# "Aged 2 to 5 years old" in a title: "is that too old" asks about the trial in focus, it names none.
+AGE_WORDS = frozenset("old age ages year years month months".split())
+_SPAN = r"(?:years?|yrs?|months?|weeks?|days?)\b"
+# Words that name no trial: where a shot goes, and how long something has lasted ("ringing for 2
+# years", "3 yrs ago": the 2 is no trial's age limit).
+NON_ENTITY = re.compile(r"\b(under|into|in|on|through) the skin\b|\bskin (shots?|injections?)\b"
+                        rf"|\b\d+ ?{_SPAN} ago\b"
+                        rf"|\b(?:for|past|last|over|about|almost|nearly) (?:the (?:past|last) )?\d+ ?{_SPAN}")
 SIZE_MENTION = re.compile(r"\b(\d+)[ -]?(?:person|people|patients?|participants?|adults?|subjects?|volunteers?)\b"
                           r"|\bthe (\d{2,}) (?:one|study|trial)\b")
 PHASE_MENTION = re.compile(r"\bphase (\d)\b")
@@ -45,6 +51,8 @@ PHASE_NAMING = re.compile(r"\b(?:the|a|an) (?!one\b)(?:[\w'-]+ ){0,3}?phase (\d)
 LISTS_ELSEWHERE = frozenset({WHO, NOT_WHO, WHERE})
 
 ACRONYM = r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b"
+EXPANSION = re.compile(r"\([^()]*\)")  # the record words synonyms.expand adds after a lay term
+SOURCE_LINE = re.compile(r"^Source: .*$", re.M)  # where the record came from ("... API v2"), not what it is about
 TRIAL_ID = re.compile(r"\bNCT\d{8}\b|\b\d{4}-\d{6}-\d{2}-\d{2}\b")
 
 
@@ -131,10 +139,11 @@ class Catalog:
             doc.keyword_terms = self._terms(entry.keywords) - doc.entity_terms - doc.broader_terms
             if entry.intervention:
                 doc.treatment = entry.intervention
-            # Named scores in the body (BICLA) identify a trial as well as its fields do.
+            # Named scores in the body (BICLA) identify a trial as well as its fields do; site addresses
+            # and contacts hold postcodes ("D02 YN77") and codes that name nothing a patient asks for.
             for node in trial_nodes:
-                if node.metadata.get("kind") != "facts":
-                    body = TRIAL_ID.sub(" ", node.get_content())
+                if node.metadata.get("kind") != "facts" and node.metadata.get("section") not in (WHERE, CONTACT):
+                    body = TRIAL_ID.sub(" ", SOURCE_LINE.sub(" ", node.get_content()))
                     doc.entity_terms |= {a.lower() for a in re.findall(ACRONYM, body) if len(a) > 2}
             self.trials[trial_id] = doc
         self.order = sorted(self.trials, key=lambda t: (self.trials[t].entry.reference or 10**6, t))
@@ -178,7 +187,8 @@ class Catalog:
                          *entry.mesh_conditions])
         if entry.includes_children:
             text += " children adolescents pediatric"
-        terms = {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and len(t) > 1}
+        terms = {t for t in tokens(text) if t not in STOPWORDS and t not in GENERIC and t not in AGE_WORDS
+                 and len(t) > 1}
         # From the endpoint only its named scores (CLASI-70, TIS): its other words say nothing of the trial.
         terms |= {t.lower() for t in re.findall(r"\b[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)*\b", entry.primary_endpoint or "")}
         if entry.enrollment is not None:
@@ -223,8 +233,10 @@ class Catalog:
             folded = re.sub(rf"\b{re.escape(name)}\b", f"{name} score", folded)
         return folded
 
-    def names_treatment(self, folded: str) -> bool:
-        return bool(self.treatment_words & set(tokens(folded)))
+    def names_treatment(self, expanded: str) -> bool:
+        """The patient's own words name a treatment: a lexicon row's words in brackets ("eye" adds
+        "ophthalmic") are not theirs."""
+        return bool(self.treatment_words & set(tokens(EXPANSION.sub(" ", expanded))))
 
     def on_topic(self, folded: str) -> bool:
         """The question names something the entries are about: a condition, a treatment, a score."""
@@ -258,7 +270,7 @@ class Catalog:
         return {t for t in found if set(words) <= self.trials[t].entity_terms | self.trials[t].keyword_terms}
 
     def link(self, text: str, expansions: list[str], ratio: float = 0.85,
-             inclusive: bool = False) -> tuple[list[str], dict[str, float]]:
+             inclusive: bool = False, said: str = "") -> tuple[list[str], dict[str, float]]:
         """Trials whose names, conditions or population the question mentions, best first.
 
         ``text`` is the folded question, ``expansions`` the entry words its lay terms stand for.
@@ -271,7 +283,11 @@ class Catalog:
         text = NON_ENTITY.sub(" ", text)
         words = set(tokens(text)) | {f"n{m.group(1) or m.group(2)}" for m in SIZE_MENTION.finditer(text)}
         words |= {f"phase{n}" for n in PHASE_NAMING.findall(text)}
-        rows = [set(tokens(row)) - words for row in expansions]
+        # A row's words the patient wrote that no record holds ("ringing" of "ringing in my ears", taken out
+        # of ``text`` as one lay phrase; ``said`` is the whole question) only restate them: the rest of the
+        # row are the record words to find ("tinnitus").
+        restated = {w for t in tokens(said) for w in (t, t.rstrip("s")) if w not in self._with_term}
+        rows = [set(tokens(row)) - words - restated for row in expansions]
         # A trial sharing no term scores 0; the others get exactly the sum they always had.
         scores: dict[str, float] = dict.fromkeys(self.trials, 0)
         found_by: dict[str, set[str]] = {}

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from llama_index.core.schema import TextNode
 
-from ingest.passages import GROUPS, STATUS, SUMMARY, WHERE, WHO
+from ingest.passages import GROUPS, STATUS, SUMMARY, WHERE, WHO, treatment_lead
 from ingest.yamldata import read_yaml
 
 from .catalog import Catalog, TrialDoc
 from .phrases import none_match
 from .text import fold, tokens
 from .types import Claim
+from .writer import trial_claims
 
 FILTERS_FILE = Path(__file__).resolve().parent / "data" / "filters.yaml"
 MAX_LINES_PER_TRIAL = 3
@@ -38,6 +39,7 @@ def _data() -> dict:
         "statuses": compile_(raw["statuses"]),
         "sexes": compile_(raw["sexes"]),
         "types": compile_(raw["intervention_types"]),
+        "not_types": compile_(raw.get("not_intervention_types") or []),
         "routes": [(re.compile(r["cue"]), re.compile(r["lines"], re.I)) for r in raw["routes"]],
         "healthy": re.compile(raw["healthy"]),
         "sponsor": re.compile(raw["sponsor"]),
@@ -54,6 +56,7 @@ class Constraints:
     sexes: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
     type_cues: list[re.Pattern] = field(default_factory=list)  # the words that asked for those types
+    not_types: set[str] = field(default_factory=set)  # "no drugs": no treatment of these types
     routes: list[re.Pattern] = field(default_factory=list)  # group lines that show how a treatment is given
     healthy: bool = False
     sponsor: str | None = None
@@ -65,8 +68,8 @@ class Constraints:
         return {name for name, value in vars(self).items() if value not in (None, False, [], set())}
 
     def __bool__(self) -> bool:
-        return bool(self.places or self.statuses or self.sexes or self.types or self.routes or self.healthy
-                    or self.sponsor or self.children or self.age is not None)
+        return bool(self.places or self.statuses or self.sexes or self.types or self.not_types or self.routes
+                    or self.healthy or self.sponsor or self.children or self.age is not None)
 
 
 FIELDS = ("overall_status", "sex", "interventions", "sponsor", "std_ages", "minimum_age_years",
@@ -147,6 +150,10 @@ def read_constraints(index: SetIndex, folded: str) -> Constraints:
     if "sex" in has:
         c.sexes = next((codes for rx, codes in data["sexes"] if rx.search(folded)), set())
     if "interventions" in has:
+        refused = [(rx, codes) for rx, codes in data["not_types"] if rx.search(folded)]
+        c.not_types = set().union(*[codes for _, codes in refused])
+        for rx, _ in refused:
+            folded = rx.sub(" ", folded)
         asked = [(rx, codes) for rx, codes in data["types"] if rx.search(folded)]
         c.types = set().union(*[codes for _, codes in asked])
         c.type_cues = [rx for rx, _ in asked]
@@ -175,7 +182,7 @@ def without_constraints(folded: str, c: Constraints) -> str:
     """The question less the words that asked for the constraints: what is left names a kind of trial
     ("cancer trials in Canada"), and "stopped early" must not link a trial about early disease."""
     data = _data()
-    patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["types"] + data["routes"]]
+    patterns = [rx for rx, _ in data["statuses"] + data["sexes"] + data["not_types"] + data["types"] + data["routes"]]
     patterns += [data["healthy"], data["sponsor"], data["children"], data["age"]]
     for rx in patterns:
         folded = rx.sub(" ", folded)
@@ -186,6 +193,14 @@ def without_constraints(folded: str, c: Constraints) -> str:
     if c.sponsor:
         for word in tokens(c.sponsor):
             folded = re.sub(rf"\b{re.escape(word)}\b", " ", folded)
+    return " ".join(folded.split())
+
+
+def without_people(folded: str) -> str:
+    """The question less the words for whom a rule is about (children, men, an age, healthy people)."""
+    data = _data()
+    for rx in [*(rx for rx, _ in data["sexes"]), data["children"], data["healthy"], data["age"]]:
+        folded = rx.sub(" ", folded)
     return " ".join(folded.split())
 
 
@@ -228,8 +243,13 @@ def evidence(doc: TrialDoc, c: Constraints) -> list[tuple[TextNode, str]] | None
         said = _lines(doc, GROUPS, lambda line: any(rx.search(fold(line)) for rx in c.type_cues))
         if not kinds & c.types and not said:
             return None
-        typed = _lines(doc, GROUPS, lambda line: any(line.lower().startswith(_type_word(t)) for t in c.types))
-        shown += (typed or said)[:2]
+        typed = _lines(doc, GROUPS, lambda line: line.startswith(tuple(treatment_lead(t) for t in c.types)))
+        shown += (said or typed)[:2]
+    if c.not_types and not c.types:  # "an app, not a drug": the app trial, even if a group also gets a drug
+        kinds = {i.type for i in e.interventions if i.type}
+        if not kinds or kinds & c.not_types:
+            return None
+        shown += _lines(doc, GROUPS, lambda line: line.startswith(tuple(treatment_lead(t) for t in kinds)))[:2]
     if c.routes:
         given = _lines(doc, GROUPS, lambda line: all(rx.search(line) for rx in c.routes))
         if not given:
@@ -255,7 +275,12 @@ def evidence(doc: TrialDoc, c: Constraints) -> list[tuple[TextNode, str]] | None
 
 
 def _about(doc: TrialDoc) -> Claim:
-    """'The VELOCITY-1 study (NCT...) is about metastatic breast cancer.', cited to its key facts."""
+    """What a listed trial tests and in whom ("The VELOCITY-1 study (NCT...) tests velostrant in adults
+    with metastatic breast cancer."): on a list of trials on one topic, its conditions alone tell them
+    apart no more than its title does. Cited to the passage that says it."""
+    found = [c for c in trial_claims(doc, ["condition"], "", compact=True) if c.sources]
+    if found:
+        return found[0]
     e = doc.entry
     conditions = "; ".join(e.conditions[:2]) or e.title
     facts = doc.chunks.get("Key facts")
@@ -272,11 +297,13 @@ def _where(doc: TrialDoc) -> Claim | None:
     return None
 
 
-@lru_cache(maxsize=32)
-def _type_word(code: str) -> str:
-    from ingest.words import plain
-
-    return plain("intervention_type", code).lower()
+def _given(doc: TrialDoc, types: set[str]) -> Claim | None:
+    """The record's first treatment line of one of ``types``: "Treatment (drug): nicotine patch..."."""
+    found = _lines(doc, GROUPS, lambda line: line.startswith(tuple(treatment_lead(t) for t in types)))
+    if not found:
+        return None
+    node, line = found[0]
+    return Claim(line, [node.id_], basis=line.rstrip("."))
 
 
 def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, phase: str | None,
@@ -292,9 +319,11 @@ def filter_claims(catalog: Catalog, c: Constraints, subset: list[str] | None, ph
             fitting.append((doc, shown))
     if not fitting:
         none = [Claim(none_match(len(docs), subset is not None))]
-        if subset is not None and c.places and len(docs) <= SHOW_WHERE:
+        if subset is not None and len(docs) <= SHOW_WHERE and (c.places or c.kinds() <= {"not_types"}):
             # "sickle cell trials in the usa?": no; where the few trials on that topic are is what helps.
-            claims = [claim for doc in docs for claim in (_about(doc), _where(doc)) if claim is not None]
+            # "anything for smoking without meds?": no; what they give is (not what else has no drug).
+            shown = _where if c.places else lambda doc: _given(doc, c.not_types)
+            claims = [claim for doc in docs for claim in (_about(doc), shown(doc)) if claim is not None]
             return none + claims, [d.entry.id for d in docs]
         if subset is not None:  # "any heart trial in Brazil?": no, and here is what is in Brazil
             claims, focus = filter_claims(catalog, c, None, phase, limit)

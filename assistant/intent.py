@@ -31,7 +31,9 @@ ATTRIBUTES: dict[str, str] = {
                 r"(tell|know|decide|judge|see|measure|check) (if|whether|that) .{0,40}(better|improv|work|help)",
     "design": r"placebo|compar|control|open[- ]label|blind|design|standard of care|"
               r"how does (the|this|it|that) (study|trial)? ?work|randomi|proof[- ]of[- ]concept|pilot|"
-              r"\bgroups?\b|\barms?\b|what do (they|people|participants|patients) get|receive|"
+              r"\bgroups?\b|\barms?\b|what (\w+ ){0,2}do (they|people|participants|patients|you|u)( \([^)]*\))? "
+              r"(get|receive)|"
+              r"receive|"
               r"(kind|type|sort) of (study|trial)|add-on|standard of care|light|combin|together with|"
               r"along with|\bplus\b|paired with",
     "route": r"subcutaneous|inject|pill|tablet|infusion|\biv\b|\bdrip\b|how (is|are|was|were|do|does|did) .{0,25}"
@@ -60,7 +62,9 @@ NO_INFO_PATTERNS: dict[str, str] = {
                     r"(infections?|shingles|cancer)\b",
     "mechanism": r"how does (it|the (drug|medicine))( \w+)? work|mechanism|what does "
                  r"the drug do|how .{0,20}works? in the body|what kind of (drug|medicine)",
-    "dosing": r"how often|how frequent|every (day|week|month|other)|how many (doses|injections|shots)|"
+    "dosing": r"how often|how frequent|how many (doses|injections|shots)|"
+              r"\b(take|taking|taken|given|give|get|use|using|inject\w*|shots?|pills?|doses?|apply|put)\b.{0,25}"
+              r"every (day|week|month|other)|"
               r"\bdose\b|dosage|\bmg\b|milligram|how much (drug|medicine)",
     "contact": r"contact|phone|email|sign (me )?up|how (do|can) (i|we) (join|enrol+|apply|register|get in)|"
                r"who (do|should) i (call|ask|talk)|website|apply",
@@ -107,7 +111,9 @@ _CORPUS_RE = {name: re.compile(p) for name, p in CORPUS_KINDS.items()}
 FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and what about|same for|what of|ok and|then)\b|"
     r"\b(it|its|this one|that one|that study|this study|that trial|this trial|the study|the trial|"
-    r"they|them|those|these|the same)\b"
+    r"they|them|those|these|the same)\b|"
+    r"\b(any|all|some|none|each|either|both|one) of (that|this|those|these|them)\b|"
+    r"^(was|is|did|does|were|are) (that|this)\b"
 )
 ON_TOPIC = re.compile(
     r"\b(trials?|stud(y|ies)|research|placebos?|phases?|enrol\w*|participa\w*|"

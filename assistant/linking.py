@@ -29,7 +29,7 @@ PLURAL_SET = re.compile(r"\b(trials|studies|ones|any|all|list)\b")
 def link_phrase(catalog: Catalog, phrase: str, narrowed: bool = True) -> list[str]:
     """The trials a phrase names, lay words expanded (and ties broken the way patients mean them)."""
     folded, rows = expand_parts(phrase, catalog.vocabulary)
-    found = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)))[0]
+    found = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)), said=folded)[0]
     return narrow(catalog, found, phrase) if narrowed else found
 
 

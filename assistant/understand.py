@@ -14,7 +14,7 @@ from ingest.passages import NOT_WHO, WHO
 from .aspects import AspectReader
 from .catalog import Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
-from .filters import SetIndex, filter_claims, is_set_question, read_constraints, without_constraints
+from .filters import SetIndex, filter_claims, is_set_question, read_constraints, without_constraints, without_people
 from .intent import Intent, read_intent
 from .linking import (
     PLURAL_SET,
@@ -160,7 +160,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
     ids = find_trial_ids(question)
     known = [i for i in ids if i in catalog.trials]
     plan.unknown_ids = [i for i in ids if i not in catalog.trials]
-    named = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)))[0]
+    named = catalog.link(as_terms(catalog, folded), rows, inclusive=bool(PLURAL_SET.search(folded)), said=folded)[0]
     linked = subjects or narrow(catalog, named, folded)
     asked_sentence = asked_part(folded)
     if len(linked) < 2 and SIDES.search(asked_sentence) and COMPARE.search(asked_sentence):
@@ -186,6 +186,8 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             # "can men join?" after a trial was named asks about that trial: the words that ask for a
             # part of the record do not name another trial that happens to hold them.
             rest = aspects.without_cues(folded, plan.aspects)
+            # "and for kids?", "what about women": who a rule is about names no other trial either.
+            rest = without_people(rest)
             linked = link_phrase(catalog, rest) if rest else []
             if linked and PERSON_HAS.search(folded) and who and not SUBJECT.search(folded):
                 linked = []  # "she has epilepsy, does that matter": a fact about her, asked of the trial in focus

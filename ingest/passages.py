@@ -122,6 +122,11 @@ def _where(r: TrialRecord) -> list[str]:
     return lines
 
 
+def treatment_lead(code: str | None) -> str:
+    """How a treatment's line starts: "Treatment (device): "."""
+    return f"Treatment ({plain('intervention_type', code)}): " if code else "Treatment: "
+
+
 def _groups(r: TrialRecord) -> list[str]:
     lines = []
     for arm in r.arms:
@@ -133,8 +138,7 @@ def _groups(r: TrialRecord) -> list[str]:
             text = _end(text) + f" Treatments: {'; '.join(arm.intervention_names)}"
         lines.append(_end(text))
     for item in r.interventions:
-        kind = f"Treatment ({plain('intervention_type', item.type)}): " if item.type else "Treatment: "
-        text = kind + item.name
+        text = treatment_lead(item.type) + item.name
         if item.other_names:
             text += f" (also called {_list(item.other_names)})"
         if item.description:

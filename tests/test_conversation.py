@@ -218,3 +218,29 @@ def test_a_follow_up_naming_nothing_stays_with_the_trial_unless_it_is_off_topic(
     assert answer.behavior != "out_of_scope" and answer.focus == ["NCT09910018"], answer.text
     off = registry_assistant.answer("will there be snow in town this weekend", conversation=state)
     assert off.behavior == "out_of_scope", off.text
+
+
+def test_how_long_something_has_lasted_is_not_an_age():
+    from assistant.filters import SetIndex, read_constraints
+
+    index = SetIndex.__new__(SetIndex)
+    index.fields, index.names, index.sponsors, index.sponsor_words = {"minimum_age_years"}, set(), [], {}
+    age = lambda text: read_constraints(index, text).age  # noqa: E731
+    assert age("ive had ringing in my ears for 2 years, anything") is None
+    assert age("diagnosed 3 yrs ago, any trials") is None
+    assert age("for the past 10 years my knees hurt") is None
+    assert (age("im 52 is that too old"), age("my 3 yo has it"), age("a 10 year old boy")) == (52, 3, 10)
+
+
+def test_stopped_trials_are_listed_with_what_they_tested_and_why_they_stopped(registry_assistant):
+    listed, why = chat(registry_assistant, "which studies were stopped or cancelled",
+                       "was any of that because of safety")
+    stopped = {"NCT09910004", "NCT09910007", "NCT09910026"}  # terminated, suspended, withdrawn
+    assert {c.trial_id for c in listed.citations} == stopped
+    assert "ZL-4471" in listed.text  # what the trial tested, not only the condition it is about
+    assert {c.trial_id for c in why.citations} == stopped and why.text.count("Why it stopped") == 3
+
+
+def test_who_a_follow_up_asks_about_names_no_other_trial(registry_assistant):
+    ages, kids = chat(registry_assistant, "the orvaglutide study, what ages", "and for kids?")
+    assert {c.trial_id for c in kids.citations} == {c.trial_id for c in ages.citations} == {"NCT09910015"}

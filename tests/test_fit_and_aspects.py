@@ -126,3 +126,24 @@ def test_and_the_other_one_asks_the_same_part_of_its_record(registry_assistant):
                          "and the orvaglutide one?")
     assert first.focus == ["NCT09910023"] and second.focus == ["NCT09910015"]
     assert 'group "' in first.text and 'group "' in second.text
+
+
+@pytest.mark.parametrize(("question", "wanted", "unwanted"), [
+    ("my dad has copd but he really hates taking pills. any study without medicine", "NCT09910010", "NCT09910009"),
+    ("anything drug-free for diabetes?", "NCT09910014", "NCT09910015"),
+])
+def test_a_trial_without_drugs_is_a_trial_none_of_whose_treatments_is_a_drug(registry_assistant, question, wanted,
+                                                                              unwanted):
+    answer = registry_assistant.answer(question)
+    cited = {c.trial_id for c in answer.citations}
+    assert wanted in cited and unwanted not in cited
+    # "pills" after "hates taking" asks for no pills, not for trials of pills.
+    assert "by mouth" not in answer.text.lower()
+
+
+def test_no_trial_on_the_topic_without_drugs_says_so_and_what_it_gives(registry_assistant):
+    answer = registry_assistant.answer("i want to quit smoking but no meds, is there a study")
+    assert answer.text.startswith("The one trial")
+    # The drug it gives is shown, cited; no trial on another topic is offered instead.
+    assert "Treatment (drug)" in answer.text
+    assert {c.trial_id for c in answer.citations} == {"NCT09910018"}

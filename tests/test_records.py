@@ -413,3 +413,12 @@ def test_double_dummy_and_shared_drugs_keep_the_real_comparator(tmp_path: Path):
     assert "placebo-controlled" not in by_id["NCT09900081"].design
     assert by_id["NCT09900082"].comparator == "placebo" and by_id["NCT09900082"].intervention == "newdrug"
     assert "Every group also gets carboplatin." in by_id["NCT09900082"].sections["How the study works"]
+
+
+def test_site_postcodes_and_the_source_line_name_no_trial(registry_home: Path):
+    from assistant.engine import Assistant
+
+    catalog = Assistant(Settings(home=registry_home)).catalog
+    # "Source: ClinicalTrials.gov API v2" is in every record; postcodes are in site lines.
+    assert not any("api" in doc.entity_terms for doc in catalog.trials.values())
+    assert not any({"years", "old"} & doc.entity_terms for doc in catalog.trials.values())

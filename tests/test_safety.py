@@ -95,3 +95,11 @@ def test_general_side_effect_question_is_not_an_emergency(assistant):
 def test_a_message_that_names_no_danger_is_never_an_emergency(assistant, question):
     # Near overdose examples in meaning ("tablets", "capsules"), but nobody is in danger.
     assert assistant.answer(question).behavior != "emergency"
+
+
+@pytest.mark.parametrize("question", ["how many people got their hives cleared on the study drug",
+                                      "did the hives go away for people in the trial"])
+def test_a_condition_that_can_go_with_an_emergency_is_not_one_alone(assistant, question):
+    # Hives are a long-standing condition trials study; swelling lips or a closing throat are the danger.
+    assert assistant.answer(question).behavior != "emergency"
+    assert assistant.answer("hives all over and her lips are swelling up").behavior == "emergency"
