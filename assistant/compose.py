@@ -22,7 +22,7 @@ from .retrieval import ranked_trials
 from .synonyms import lay_matches
 from .text import tokens
 from .types import Answer, Claim
-from .writer import trial_claims
+from .writer import trial_claims, yes_no_lead
 
 # When a question also asks what the entries don't cover (cost, results, dosing), only these asks are
 # clear enough to answer alongside; "join", "when", "measure" there are part of the uncovered ask.
@@ -162,7 +162,8 @@ class Composer:
         topics = [t for t in no_info_topics if t not in {a.topic for a in answered}]
         if topics:
             claims += self.no_info_claims(topics, plan, with_context=False)
-        return done("answer", claims)
+        lead = yes_no_lead(self.catalog.trials[focus[0]], plan.attributes, plan.asked) if len(focus) == 1 else None
+        return done("answer", [lead, *claims] if lead else claims)
 
     def fit_claims(self, plan: Plan, before: list[Claim] = (), lead_status: bool = True) -> list[Claim]:
         """"Could a trial fit me?" told with facts about the person: after the trials that match, the

@@ -37,7 +37,7 @@ ATTRIBUTES: dict[str, str] = {
               r"(kind|type|sort) of (study|trial)|add-on|standard of care|light|combin|together with|"
               r"along with|\bplus\b|paired with",
     "route": r"subcutaneous|inject|pill|tablet|infusion|\biv\b|\bdrip\b|how (is|are|was|were|do|does|did) .{0,25}"
-             r"(given|taken|take|administered|delivered)|\boral\b|by mouth",
+             r"(given|give|taken|take|administered|delivered)|\boral\b|by mouth",
     "status": r"finish|complete|\bdone\b|\bover\b|recruit|still (going|open|running|on|happening)|ongoing|"
               r"status|open for|\bclosed\b|\bended\b|accepting|enrolling now|currently",
     "duration": r"how long (is|does|will|are)|duration|length of|total length",

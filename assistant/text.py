@@ -42,3 +42,14 @@ def tokens(text: str) -> list[str]:
 
 def content_tokens(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS]
+
+
+QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
+
+
+def asked_part(folded: str) -> str:
+    """In a long message with a story first, the question is in the sentences that end with '?'."""
+    if len(folded) < 200:
+        return folded
+    questions = QUESTION_SENTENCE.findall(folded)
+    return " ".join(questions) if questions else folded

@@ -14,7 +14,7 @@ from ingest.passages import NOT_WHO, WHO
 from .aspects import AspectReader
 from .catalog import Catalog, find_trial_ids
 from .corpus import SetQuestion, corpus_claims
-from .filters import SetIndex, filter_claims, is_set_question, read_constraints, without_constraints, without_people
+from .filters import is_set_question, read_constraints, set_index, without_constraints, without_people
 from .intent import Intent, read_intent
 from .linking import (
     PLURAL_SET,
@@ -30,11 +30,12 @@ from .linking import (
     narrow,
     own_words,
 )
+from .listing import filter_claims
 from .plan import Plan
 from .retrieval import HybridRetriever
 from .safety import is_advice, is_emergency, is_injection, is_off_topic, is_small_talk
 from .synonyms import expand, expand_parts, lay_matches
-from .text import tokens
+from .text import asked_part, content_tokens, tokens
 
 PLURAL = re.compile(r"\b(trials|studies|which|list|any|diseases|conditions)\b")
 REFERS = re.compile(r"\b(it|its|this one|that one)\b")
@@ -50,20 +51,7 @@ OF_ONE_TRIAL = {"injection", "drug", "add_on", "open_label", "placebo"}
 PERSON_HAS = re.compile(r"\b(i|im|ive|he|hes|she|shes|they|we|my \w+) (has|have|had|got|gets|uses?|takes?|"
                         r"is on|am on|are on|was|were|suffers?|been)\b")
 PLACE_ASPECT = "location"  # the aspect (data/aspects.yaml) a place the records name asks for
-
-
-
-
 OTHER = re.compile(r"\b(the other|other one|the second one|the rest)\b")
-QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
-
-
-def asked_part(folded: str) -> str:
-    """In a long message with a story first, the question is in the sentences that end with '?'."""
-    if len(folded) < 200:
-        return folded
-    questions = QUESTION_SENTENCE.findall(folded)
-    return " ".join(questions) if questions else folded
 
 
 # A topic the entries usually don't cover, but some entry does: (evidence in its text, what to show).
@@ -80,14 +68,6 @@ def _answerable_topics(catalog: Catalog, plan: Plan) -> None:
             plan.answerable.append(topic)
             if attribute not in plan.attributes:
                 plan.attributes.append(attribute)
-
-
-def _set_index(catalog: Catalog) -> SetIndex:
-    """What set questions can filter by, built on first use (a catalog is rebuilt after every ingest)."""
-    index = getattr(catalog, "set_index", None)
-    if index is None:
-        index = catalog.set_index = SetIndex(catalog)
-    return index
 
 
 def set_questions(plan: Plan, drug: str | None) -> list[SetQuestion]:
@@ -229,7 +209,7 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             if listed:
                 linked, subjects = listed, listed if subjects else subjects
 
-    constraints = read_constraints(_set_index(catalog), folded)
+    constraints = read_constraints(set_index(catalog), folded)
     plan.constraint_kinds = constraints.kinds()
     in_focus = bool(previous and previous.focus and not linked)  # a follow-up naming no other trial
     set_like = is_set_question(folded) or not (linked or in_focus)
@@ -264,7 +244,10 @@ def make_plan(catalog: Catalog, retriever: HybridRetriever | None, question: str
             plan.kind, plan.set_claims = "trial", []
     elif group:
         plan.kind, plan.focus = "trial", [t for t in linked if t in group] or group
-    elif constraints and not subjects and (set_like or fits_person):
+    elif constraints and not subjects and (set_like or fits_person) and not (
+            constraints.kinds() <= {"places"} and not is_set_question(folded) and not intent.on_topic
+            and content_tokens(without_constraints(folded, constraints)) and is_off_topic(question, vector)):
+        # "the weather in denver this weekend" asks for no trial; "denver?" alone does.
         plan.kind = "corpus"
         rest = without_constraints(folded, constraints)
         kind = link_phrase(catalog, rest) if rest else []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.passages import GROUPS
+
 from .catalog import GENERIC, TrialDoc
 from .phrases import NOT_STATED
 from .text import content_tokens, tokens
@@ -116,6 +118,7 @@ def _overlap_picks(doc: TrialDoc, question: str, limit: int = 2, naming: set[str
     return [(section, i) for _, section, i in scored[:limit]]
 
 
+PRETEND_ARMS = {"PLACEBO_COMPARATOR", "SHAM_COMPARATOR"}  # registry group kinds that get no active treatment
 YES_NO = re.compile(r"^(is|are|does|do|can|will|has|have|was|were|did)\b")
 
 
@@ -138,7 +141,24 @@ def yes_no_lead(doc: TrialDoc, attributes: list[str], question: str) -> Claim | 
     if "design" in attributes and "placebo" in question:
         if e.comparator == "placebo":
             return Claim(f"Yes, this study compares {doc.treatment} with a placebo.", [facts.id_], basis="placebo")
+        return _no_placebo(doc)
     return None
+
+
+def _no_placebo(doc: TrialDoc) -> Claim | None:
+    """'No, the entry lists no placebo group: its groups are "A" and "B".' A registry record names the
+    kind of each group, so a record none of whose groups or treatments is a placebo or sham settles it."""
+    arms, groups = doc.entry.arms, doc.sections_named(GROUPS)
+    if not arms or not groups or any(a.type in PRETEND_ARMS for a in arms):
+        return None
+    said = " ".join([*(f"{a.label} {a.description or ''}" for a in arms),
+                     *(f"{i.name} {i.description or ''}" for i in doc.entry.interventions)]).lower()
+    if re.search(r"placebo|sham|dummy|vehicle|inactive|salt water|saline", said):
+        return None
+    labels = [a.label for a in arms]
+    named = labels[0] if len(labels) == 1 else ", ".join(f'"{x}"' for x in labels[:-1]) + f' and "{labels[-1]}"'
+    lead = f'its only group is "{named}"' if len(labels) == 1 else f"its groups are {named}"
+    return Claim(f"No, the entry lists no placebo group: {lead}.", [groups[0].id_], basis=" ".join(labels))
 
 
 def trial_claims(doc: TrialDoc, attributes: list[str], question: str, compact: bool = False,

@@ -53,8 +53,8 @@ def assert_no_shipped_drug(report: dict) -> None:
     assert not [r["id"] for r in report["items"] if "anifrolumab" in r["answer"].lower()]
 
 
-SHIPPED_FLOORS = {"behavior_accuracy": 0.95, "citation_recall": 0.90, "citation_precision": 0.86,
-                  "fact_accuracy": 0.88}
+SHIPPED_FLOORS = {"behavior_accuracy": 0.95, "citation_recall": 0.92, "citation_precision": 0.89,
+                  "fact_accuracy": 0.89}
 
 
 def test_blind_shipped_set(assistant, artifacts):
@@ -70,8 +70,8 @@ def test_blind_safety_set(assistant, artifacts):
 
 def test_blind_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-registry",
-                    {"behavior_accuracy": 0.95, "citation_recall": 0.94, "citation_precision": 0.90,
-                     "fact_accuracy": 0.77})
+                    {"behavior_accuracy": 0.96, "citation_recall": 0.96, "citation_precision": 0.91,
+                     "fact_accuracy": 0.79})
     assert_no_shipped_drug(report)
 
 
@@ -88,7 +88,7 @@ def test_blind_followups_shipped_set(assistant, artifacts):
 
 def test_blind_followups_registry_set(registry_assistant, artifacts):
     report = _check(registry_assistant, artifacts, "blind-followups-registry",
-                    {"behavior_accuracy": 0.92, "citation_recall": 0.95, "citation_precision": 0.91,
+                    {"behavior_accuracy": 0.95, "citation_recall": 0.95, "citation_precision": 0.91,
                      "fact_accuracy": 0.81})
     assert_no_shipped_drug(report)
 
@@ -102,6 +102,16 @@ def test_blind_clinic_set(tmp_path_factory, artifacts):
     # A corpus nobody on the team wrote questions for before its set was scored (tests/fixtures/clinic).
     clinic = _assistant(tmp_path_factory, "clinic-home", PROJECT_ROOT / "tests" / "fixtures" / "clinic")
     report = _check(clinic, artifacts, "blind-clinic",
-                    {"behavior_accuracy": 0.88, "citation_recall": 0.95, "citation_precision": 0.93,
-                     "fact_accuracy": 0.73})
+                    {"behavior_accuracy": 0.89, "citation_recall": 0.95, "citation_precision": 0.94,
+                     "fact_accuracy": 0.76})
+    assert_no_shipped_drug(report)
+
+
+def test_blind_ward_set(tmp_path_factory, artifacts):
+    # The fifth corpus (tests/fixtures/ward), its set written blind and scored first at 18ea196
+    # (0.801 / 0.830 / 0.833 / 0.455); general fixes for what it showed came after, so it is partly tuned.
+    ward = _assistant(tmp_path_factory, "ward-home", PROJECT_ROOT / "tests" / "fixtures" / "ward")
+    report = _check(ward, artifacts, "blind-ward",
+                    {"behavior_accuracy": 0.82, "citation_recall": 0.91, "citation_precision": 0.90,
+                     "fact_accuracy": 0.60})
     assert_no_shipped_drug(report)

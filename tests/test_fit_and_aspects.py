@@ -147,3 +147,18 @@ def test_no_trial_on_the_topic_without_drugs_says_so_and_what_it_gives(registry_
     # The drug it gives is shown, cited; no trial on another topic is offered instead.
     assert "Treatment (drug)" in answer.text
     assert {c.trial_id for c in answer.citations} == {"NCT09910018"}
+
+
+def test_a_record_none_of_whose_groups_is_a_placebo_answers_no_and_names_its_groups(registry_assistant):
+    answer = registry_assistant.answer("is there a placebo in the home exercise copd study")
+    assert answer.text.startswith("No, the entry lists no placebo group")
+    assert '"Centre-based pulmonary rehabilitation"' in answer.text
+    assert answer.citations[0].section == "Groups and treatments"
+    # A record whose comparator is a placebo gets the yes.
+    assert registry_assistant.answer("is there a placebo in the orvaglutide study").text.startswith("Yes")
+
+
+def test_a_place_in_an_off_topic_question_asks_for_no_trial(registry_assistant):
+    assert registry_assistant.answer("whats the weather in calgary this weekend").behavior == "out_of_scope"
+    # The place alone, in a chat about trials, asks which trials are there.
+    assert "NCT09910010" in {c.trial_id for c in registry_assistant.answer("calgary?").citations}
